@@ -1,0 +1,283 @@
+"""Benchmark: submit N cases through the HTTP API and print throughput and latency.
+
+    python bench/submit.py                      # starts its own server on a temp SQLite DB
+    DATABASE_URL=postgres://postgres@127.0.0.1/bench python bench/submit.py
+    python bench/submit.py --url http://127.0.0.1:8000 --token sd_…   # an already running server
+
+With no --url it creates a throw-away database (SQLite file in a temp dir, or the given
+DATABASE_URL), migrates, creates a requester, an admin and tokens through the `supportdesk`
+CLI, creates the record through the API, and serves the app with gunicorn (--workers, default
+2). Then --clients client processes (default 4) each submit their share of --n cases with
+keep-alive connections, and the same clients hit a trivial view (/healthz) for the framework's
+floor. It prints cases/s, p50/p90/p99 latency, the trivial view's rate and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run(
+        [str(BIN / "supportdesk"), *args], env=env, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+class Client:
+    """A keep-alive HTTP client that reconnects when the server closes the connection."""
+
+    def __init__(self, base: str, token: str):
+        parsed = urllib.parse.urlsplit(base)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: bytes | None = None, **headers: str):
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                self.conn.request(method, path, body=body, headers=self.headers | headers)
+                response = self.conn.getresponse()
+                data = response.read()
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+                continue
+            if response.getheader("Connection", "").lower() == "close":
+                self.conn.close()
+                self.conn = None
+            return response.status, data
+        raise RuntimeError("unreachable")
+
+
+def sample_answers(fields: list[dict]) -> dict | None:
+    """Valid answers for a schema without file fields (None if it needs files)."""
+    values = {
+        "text": "bench",
+        "long_text": "bench run",
+        "number": 5,
+        "money": "1000",
+        "percent": "5",
+        "date": "2030-01-31",
+        "picklist": None,
+        "multi_picklist": None,
+        "url": "https://crm.example.com/bench",
+        "email": "bench@example.org",
+        "checkbox": True,
+    }
+    answers = {}
+    for field in fields:
+        if not (field["required"] or field.get("required_if")):
+            continue
+        if field["type"] in ("file", "user", "record"):
+            return None
+        value = values[field["type"]]
+        if field["type"] == "picklist":
+            value = field["options"][0]
+        if field["type"] == "multi_picklist":
+            value = field["options"][:1]
+        answers[field["name"]] = value
+    return answers
+
+
+def choose_request(client: Client) -> dict:
+    status, data = client.request("GET", "/api/v1/catalog?kind=opportunity")
+    assert status == 200, data
+    for team in json.loads(data)["teams"]:
+        for rt in team["request_types"]:
+            subs = rt["sub_requests"] or [{"name": None, "fields": rt["fields"]}]
+            for sub in subs:
+                answers = sample_answers(sub["fields"])
+                if answers is not None and len(answers) >= 2:
+                    return {
+                        "team": team["name"],
+                        "request_type": rt["name"],
+                        "sub_request": sub["name"],
+                        "details": answers,
+                    }
+    raise SystemExit("no request type without file fields in the catalog")
+
+
+def worker(base: str, token: str, body: dict, count: int, offset: int, queue) -> None:
+    client = Client(base, token)
+    latencies, errors = [], 0
+    for i in range(count):
+        payload = json.dumps(body | {"description": f"bench case {offset + i}"}).encode()
+        started = time.perf_counter()
+        status, data = client.request(
+            "POST", "/api/v1/cases", payload, **{"Idempotency-Key": f"bench-{offset + i}"}
+        )
+        latencies.append(time.perf_counter() - started)
+        if status != 201:
+            errors += 1
+            if errors <= 3:
+                print(f"  unexpected {status}: {data[:300]!r}", file=sys.stderr)
+    queue.put((latencies, errors))
+
+
+def trivial_worker(base: str, token: str, count: int, queue) -> None:
+    client = Client(base, token)
+    latencies = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status, _ = client.request("GET", "/healthz")
+        latencies.append(time.perf_counter() - started)
+        assert status == 200
+    queue.put((latencies, 0))
+
+
+def run_clients(clients: int, target, args_for) -> tuple[float, list[float], int]:
+    queue: mp.Queue = mp.Queue()
+    procs = [mp.Process(target=target, args=(*args_for(i), queue)) for i in range(clients)]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    elapsed = time.perf_counter() - started
+    for p in procs:
+        p.join()
+    latencies = sorted(x for lat, _ in results for x in lat)
+    return elapsed, latencies, sum(e for _, e in results)
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p))] * 1000
+
+
+def wait_for(base: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            status, _ = Client(base, "-").request("GET", "/healthz")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server at {base} did not answer /healthz")
+
+
+def start_server(workers: int) -> tuple[str, str, subprocess.Popen, str]:
+    tmp = tempfile.mkdtemp(prefix="sd-bench-")
+    env = os.environ | {"SUPPORTDESK_VAR_DIR": tmp, "DEBUG": "false", "STATIC_MANIFEST": "false"}
+    cli(env, "migrate", "--verbosity", "0")
+    cli(env, "user", "add", "bench-rep", "--password", "bench-password-1")
+    cli(env, "user", "add", "bench-admin", "--password", "bench-password-1", "--admin")
+    token = cli(env, "token", "create", "bench-rep").splitlines()[-1]
+    admin_token = cli(env, "token", "create", "bench-admin").splitlines()[-1]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "supportdesk.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=tmp,
+    )
+    wait_for(base)
+    record = {
+        "kind": "opportunity",
+        "name": "Bench Corp — Renewal",
+        "external_id": "006BENCH",
+        "owner": "bench-rep",
+        "account": None,
+        "attributes": {"stage": "4-Proposal"},
+    }
+    status, data = Client(base, admin_token).request(
+        "POST", "/api/v1/records", json.dumps(record).encode()
+    )
+    assert status in (200, 201), data
+    return base, token, server, tmp
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", help="an already running server (needs --token, --record)")
+    parser.add_argument("--token")
+    parser.add_argument("--record", default="006BENCH")
+    parser.add_argument("--n", type=int, default=4000, help="cases to submit")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    args = parser.parse_args()
+
+    server = tmp = None
+    if args.url:
+        base, token = args.url.rstrip("/"), args.token
+    else:
+        base, token, server, tmp = start_server(args.workers)
+    try:
+        client = Client(base, token)
+        body = choose_request(client) | {"record": args.record, "priority": "Medium"}
+        database = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
+        print(
+            f"supportdesk submit benchmark — {base}, database {database}, "
+            f"{args.workers} server processes, {args.clients} clients, {args.n} cases"
+        )
+        print(f"request: {body['team']} / {body['request_type']} / {body['sub_request']}")
+        run_clients(args.clients, worker, lambda i: (base, token, body, 25, -1000 * (i + 1)))
+        share = args.n // args.clients
+        elapsed, lat, errors = run_clients(
+            args.clients, worker, lambda i: (base, token, body, share, i * share)
+        )
+        rate = len(lat) / elapsed
+        print(
+            f"submit:  {rate:8.1f} cases/s   p50 {pct(lat, 0.5):6.2f} ms   "
+            f"p90 {pct(lat, 0.9):6.2f} ms   p99 {pct(lat, 0.99):6.2f} ms   errors {errors}"
+        )
+        t_elapsed, t_lat, _ = run_clients(
+            args.clients, trivial_worker, lambda i: (base, token, share)
+        )
+        t_rate = len(t_lat) / t_elapsed
+        print(
+            f"trivial: {t_rate:8.1f} req/s     p50 {pct(t_lat, 0.5):6.2f} ms   "
+            f"p90 {pct(t_lat, 0.9):6.2f} ms   p99 {pct(t_lat, 0.99):6.2f} ms"
+        )
+        print(
+            f"ratio:   submit runs at {rate / t_rate:.0%} of the trivial view's rate "
+            f"(mean submit {statistics.mean(lat) * 1000:.2f} ms)"
+        )
+        if errors:
+            sys.exit(1)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

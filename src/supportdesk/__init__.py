@@ -1,0 +1,1 @@
+"""supportdesk: internal support requests and case management tied to CRM records."""

@@ -1,0 +1,232 @@
+"""Cases, their feed (events), watchers, attachments, pending uploads and wizard drafts."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+NUMBER_WIDTH = 8
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    WORK_IN_PROGRESS = "work_in_progress", "Work in Progress"
+    PENDING_RESPONSE = "pending_response", "Pending Response"
+    ON_HOLD = "on_hold", "On Hold"
+    CLOSED = "closed", "Closed"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+def format_number(pk: int) -> str:
+    return str(pk).zfill(NUMBER_WIDTH)
+
+
+def parse_number(number: str) -> int | None:
+    """The case id behind a case number, or None when it is not a case number."""
+    number = number.strip()
+    if not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
+
+
+class Case(models.Model):
+    """A support request. Its number is its id, shown zero-padded to eight digits."""
+
+    record = models.ForeignKey("records.Record", on_delete=models.PROTECT, related_name="cases")
+    team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="cases")
+    request_type = models.ForeignKey(
+        "catalog.RequestType", on_delete=models.PROTECT, related_name="cases"
+    )
+    sub_request = models.ForeignKey(
+        "catalog.SubRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    subject = models.CharField(max_length=300)
+    description = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    record_snapshot = models.JSONField(default=dict, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    urgent_reason = models.TextField(blank=True)
+    needed_by = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        help_text="Empty while the case sits in its team's queue.",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_cases"
+    )
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CaseWatcher",
+        through_fields=("case", "user"),
+        related_name="watched_cases",
+    )
+    submission_key = models.CharField(
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Requester + idempotency key / form token: a retried submit finds this case.",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["requester", "-created_at"], name="case_requester_created"),
+            models.Index(fields=["team", "status"], name="case_team_status"),
+            models.Index(fields=["record", "-created_at"], name="case_record_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.number])
+
+    @property
+    def number(self) -> str:
+        return format_number(self.pk)
+
+    @property
+    def owner_display(self) -> str:
+        if self.owner_id is None:
+            return self.team.queue_name
+        return self.owner.get_full_name() or self.owner.get_username()
+
+
+class CaseWatcher(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="watcher_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watcher_links"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="casewatcher_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.case_id}"
+
+
+class CaseEvent(models.Model):
+    """One thing that happened to a case. Append-only: the feed and the audit trail."""
+
+    CREATED = "case.created"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "-created_at"], name="caseevent_case_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.case_id}"
+
+
+def attachment_path(instance: Attachment | Upload, filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+
+
+class Upload(models.Model):
+    """A file uploaded ahead of a submit; claimed by the case it is attached to, or expires."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    field_name = models.CharField(
+        max_length=100, blank=True, help_text="The request field this file answers, if any."
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:attachment", args=[self.case.number, self.pk])
+
+
+class RequestDraft(models.Model):
+    """The Request Support wizard's state, kept on the server so nothing typed is lost."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="request_drafts"
+    )
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.CASCADE, related_name="request_drafts"
+    )
+    team = models.ForeignKey("people.Team", on_delete=models.SET_NULL, null=True, blank=True)
+    request_type = models.ForeignKey(
+        "catalog.RequestType", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    sub_request = models.ForeignKey(
+        "catalog.SubRequest", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    data = models.JSONField(default=dict, blank=True, help_text="Common fields and answers.")
+    uploads = models.ManyToManyField(Upload, blank=True, related_name="drafts")
+    notices = models.JSONField(default=list, blank=True)
+    case = models.OneToOneField(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="draft"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "record"], name="draft_user_record")]
+
+    def __str__(self) -> str:
+        return f"Draft request on {self.record_id} by {self.user_id}"

@@ -1,0 +1,301 @@
+"""Every write a user can cause on cases. One function per action, atomic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from supportdesk.cases.models import Attachment, Case, CaseEvent, CaseWatcher, Priority, Upload
+from supportdesk.catalog.models import RequestType, SubRequest, effective_fields
+from supportdesk.catalog.schema import AnswersInvalid, clean_answers
+from supportdesk.notify.models import Notification
+from supportdesk.records.models import Record
+from supportdesk.records.queries import can_edit_record
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION_MAX = 20000
+
+
+class CaseError(Exception):
+    """An action that is not allowed now; the message is for the user."""
+
+
+class RecordNotEditable(CaseError):
+    """The requester lacks edit access to the record (views answer 404 or 403)."""
+
+
+class SubmissionInvalid(CaseError):
+    """Field-level errors: {field: [messages]}; `details.x` names an answer."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("The request has errors.")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    case: Case
+    created: bool
+
+
+def validate_common(
+    *,
+    priority: str,
+    urgent_reason: str,
+    description: str,
+    needed_by: dt.date | None,
+) -> dict[str, list[str]]:
+    """Errors in the fields every request has."""
+    errors: dict[str, list[str]] = {}
+    if not description.strip():
+        errors["description"] = ["Describe what you need."]
+    elif len(description) > DESCRIPTION_MAX:
+        errors["description"] = [f"Keep the description under {DESCRIPTION_MAX} characters."]
+    if priority not in Priority.values:
+        errors["priority"] = ["Choose one of " + ", ".join(Priority.labels) + "."]
+    elif priority == Priority.URGENT and not urgent_reason.strip():
+        errors["urgent_reason"] = ["Say why this is urgent: urgent requests need a justification."]
+    if needed_by is not None and needed_by < timezone.localdate():
+        errors["needed_by"] = ["The needed-by date cannot be in the past."]
+    return errors
+
+
+def validate_catalog_choice(
+    record: Record, request_type: RequestType | None, sub_request: SubRequest | None
+) -> dict[str, list[str]]:
+    if request_type is None or not request_type.is_active:
+        return {"request_type": ["Choose a request type."]}
+    if request_type.kind != record.kind:
+        return {"request_type": [f"“{request_type.name}” is not offered for this kind of record."]}
+    if not request_type.team.is_active:
+        return {"team": [f"{request_type.team.name} does not take requests now."]}
+    subs = [s for s in request_type.sub_requests.all() if s.is_active]
+    if sub_request is None and subs:
+        return {"sub_request": ["Choose a sub-request."]}
+    if sub_request is not None and sub_request.pk not in {s.pk for s in subs}:
+        return {"sub_request": [f"“{sub_request.name}” is not part of “{request_type.name}”."]}
+    return {}
+
+
+def claimable_uploads(requester: AbstractBaseUser, upload_ids: Sequence[str]) -> dict[str, Upload]:
+    """The requester's own unexpired uploads among `upload_ids`, by id."""
+    if not upload_ids:
+        return {}
+    uploads = Upload.objects.filter(
+        owner=requester, id__in=list(upload_ids), expires_at__gt=timezone.now()
+    )
+    return {str(u.id): u for u in uploads}
+
+
+def _unknown_uploads(ids: Sequence[str], found: Mapping[str, Upload]) -> list[str]:
+    gone = "does not exist, is not yours, or has expired"
+    return [f"Upload {i} {gone}." for i in ids if i not in found]
+
+
+def record_snapshot(record: Record) -> dict[str, Any]:
+    """The record's key facts at submission time, kept with the case."""
+    return {
+        "kind": record.kind,
+        "name": record.name,
+        "external_id": record.external_id,
+        "owner": record.owner.get_username() if record.owner_id else None,
+        "account": record.account.name if record.account_id else None,
+        "attributes": dict(record.attributes or {}),
+    }
+
+
+def case_subject(record: Record, request_type: RequestType, sub_request: SubRequest | None) -> str:
+    what = request_type.label + (f" / {sub_request.label}" if sub_request else "")
+    return f"{what} — {record.name}"[:300]
+
+
+def submit_case(
+    requester: AbstractBaseUser,
+    *,
+    record: Record,
+    request_type: RequestType | None,
+    sub_request: SubRequest | None = None,
+    priority: str = Priority.MEDIUM,
+    urgent_reason: str = "",
+    description: str = "",
+    needed_by: dt.date | None = None,
+    answers: Mapping[str, Any] | None = None,
+    attachment_ids: Sequence[str] = (),
+    submission_key: str | None = None,
+) -> SubmitResult:
+    """Create a case with everything it needs, or nothing.
+
+    A `submission_key` (idempotency key or one-time form token) makes retries safe: the same
+    requester submitting the same key again gets the case the first submit created.
+    """
+    key = f"{requester.pk}:{submission_key}" if submission_key else None
+    if key and (existing := Case.objects.filter(submission_key=key).first()):
+        return SubmitResult(existing, created=False)
+    if not can_edit_record(requester, record):
+        raise RecordNotEditable("You need edit access to this record to request support.")
+
+    errors = validate_catalog_choice(record, request_type, sub_request)
+    errors.update(
+        validate_common(
+            priority=priority,
+            urgent_reason=urgent_reason,
+            description=description,
+            needed_by=needed_by,
+        )
+    )
+    cleaned: dict[str, Any] = {}
+    definitions: list[dict] = []
+    if "request_type" not in errors and "sub_request" not in errors:
+        definitions = effective_fields(request_type, sub_request)
+        try:
+            cleaned = clean_answers(definitions, answers or {})
+        except AnswersInvalid as invalid:
+            errors.update({f"details.{k}": v for k, v in invalid.errors.items()})
+    file_fields = [d["name"] for d in definitions if d["type"] == "file"]
+    wanted = list(attachment_ids) + [i for f in file_fields for i in cleaned.get(f, [])]
+    uploads = claimable_uploads(requester, wanted)
+    if bad := _unknown_uploads(list(attachment_ids), uploads):
+        errors["attachments"] = bad
+    for name in file_fields:
+        if bad := _unknown_uploads(cleaned.get(name, []), uploads):
+            errors[f"details.{name}"] = bad
+    if errors:
+        raise SubmissionInvalid(errors)
+
+    try:
+        with transaction.atomic():
+            case = _create_case(
+                requester,
+                record=record,
+                request_type=request_type,
+                sub_request=sub_request,
+                priority=priority,
+                urgent_reason=urgent_reason.strip() if priority == Priority.URGENT else "",
+                description=description.strip(),
+                needed_by=needed_by,
+                answers=cleaned,
+                file_fields=file_fields,
+                attachment_ids=list(attachment_ids),
+                uploads=uploads,
+                key=key,
+            )
+    except IntegrityError:
+        if key and (existing := Case.objects.filter(submission_key=key).first()):
+            return SubmitResult(existing, created=False)
+        raise
+    return SubmitResult(case, created=True)
+
+
+def _create_case(
+    requester: AbstractBaseUser,
+    *,
+    record: Record,
+    request_type: RequestType,
+    sub_request: SubRequest | None,
+    answers: dict[str, Any],
+    file_fields: list[str],
+    attachment_ids: list[str],
+    uploads: dict[str, Upload],
+    key: str | None,
+    **common: Any,
+) -> Case:
+    now = timezone.now()
+    case = Case.objects.create(
+        record=record,
+        team_id=request_type.team_id,
+        request_type=request_type,
+        sub_request=sub_request,
+        subject=case_subject(record, request_type, sub_request),
+        details=answers,
+        record_snapshot=record_snapshot(record),
+        requester=requester,
+        submission_key=key,
+        created_at=now,
+        updated_at=now,
+        **common,
+    )
+    if uploads:
+        attached = _attach_uploads(case, requester, answers, file_fields, attachment_ids, uploads)
+        if attached:
+            Case.objects.filter(pk=case.pk).update(details=case.details)
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.CREATED,
+        actor=requester,
+        data={"priority": case.priority, "team": request_type.team_id},
+        created_at=now,
+    )
+    CaseWatcher.objects.create(case=case, user=requester, added_by=requester, created_at=now)
+    Notification.objects.create(
+        user=requester,
+        kind="case.created",
+        case=case,
+        title=f"Case {case.number} created",
+        body=f"Your request “{case.subject}” was sent to {request_type.team.name}.",
+        url=case.get_absolute_url(),
+        created_at=now,
+    )
+    return case
+
+
+def _attach_uploads(
+    case: Case,
+    requester: AbstractBaseUser,
+    answers: dict[str, Any],
+    file_fields: list[str],
+    attachment_ids: list[str],
+    uploads: dict[str, Upload],
+) -> bool:
+    """Turn the claimed uploads into the case's attachments; file answers get attachment ids."""
+    field_of = {i: name for name in file_fields for i in answers.get(name, [])}
+    used = [i for i in dict.fromkeys([*attachment_ids, *field_of]) if i in uploads]
+    made = Attachment.objects.bulk_create(
+        Attachment(
+            case=case,
+            file=uploads[i].file.name,
+            name=uploads[i].name,
+            size=uploads[i].size,
+            content_type=uploads[i].content_type,
+            field_name=field_of.get(i, ""),
+            uploaded_by=requester,
+        )
+        for i in used
+    )
+    by_upload = dict(zip(used, made, strict=True))
+    for name in file_fields:
+        if name in answers:
+            answers[name] = [by_upload[i].pk for i in answers[name]]
+    Upload.objects.filter(id__in=used).delete()
+    return bool(file_fields)
+
+
+def create_upload(owner: AbstractBaseUser, *, file: Any) -> Upload:
+    """Keep an uploaded file until a submit claims it; checks size and type."""
+    name = (getattr(file, "name", "") or "file").rsplit("/", 1)[-1][:255]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in settings.ATTACHMENT_EXTENSIONS:
+        allowed = ", ".join(settings.ATTACHMENT_EXTENSIONS)
+        message = f"“{name}”: files of this type are not accepted (allowed: {allowed})."
+        raise SubmissionInvalid({"file": [message]})
+    if file.size > settings.ATTACHMENT_MAX_BYTES:
+        limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        raise SubmissionInvalid({"file": [f"“{name}” is larger than the {limit} MB limit."]})
+    if file.size == 0:
+        raise SubmissionInvalid({"file": [f"“{name}” is empty."]})
+    return Upload.objects.create(
+        owner=owner,
+        file=file,
+        name=name,
+        size=file.size,
+        content_type=(getattr(file, "content_type", "") or "")[:100],
+        expires_at=timezone.now() + dt.timedelta(hours=settings.UPLOAD_TTL_HOURS),
+    )

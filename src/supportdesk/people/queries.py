@@ -1,0 +1,31 @@
+"""Reads about people: which teams a user belongs to, and in what role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from supportdesk.people.models import Membership, Team
+
+
+def team_ids_of(user: AbstractBaseUser | AnonymousUser) -> list[int]:
+    """Ids of the teams the user is a member of (cached on the user object per request)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_team_ids", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+        user._team_ids = cached
+    return cached
+
+
+def is_agent_of(user: AbstractBaseUser, team: Team) -> bool:
+    return team.pk in team_ids_of(user)
+
+
+def teams_by_name(name: str) -> Team | None:
+    """The active team called `name`, or having it as an alias (the seed spells some two ways)."""
+    name = name.strip()
+    for team in Team.objects.filter(is_active=True):
+        if team.name == name or name in team.aliases:
+            return team
+    return None

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from supportdesk.api.urls import api
+from supportdesk.ops import healthz
+
+urlpatterns = [
+    path("", include("supportdesk.cases.urls")),
+    path("records/", include("supportdesk.records.urls")),
+    path("notifications/", include("supportdesk.notify.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
