@@ -19,22 +19,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-FIELD_TYPES = (
-    "text",
-    "long_text",
-    "number",
-    "money",
-    "percent",
-    "date",
-    "user",
-    "picklist",
-    "multi_picklist",
-    "url",
-    "email",
-    "checkbox",
-    "record",
-    "file",
-)
+from supportdesk.catalog.definitions import FIELD_TYPES  # noqa: F401 (re-exported)
 
 
 class UsernameField(forms.CharField):

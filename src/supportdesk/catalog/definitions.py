@@ -1,0 +1,193 @@
+"""Checks a list of catalog field definitions and returns it in normalised form.
+
+A definition is a dict with the keys name, label, type, required, required_if, options and
+help. Normalised, every definition has exactly those keys: `required` a bool, `required_if`
+None or a dict (`{field}`, `{field, equals}` or `{field, in}`), `options` a list ([] unless
+the type is a picklist) and `help` a str. Normalising is idempotent, so definitions already
+stored in the database validate again unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+FIELD_TYPES = frozenset(
+    {
+        "text",
+        "long_text",
+        "number",
+        "money",
+        "percent",
+        "date",
+        "user",
+        "picklist",
+        "multi_picklist",
+        "url",
+        "email",
+        "checkbox",
+        "record",
+        "file",
+    }
+)
+CHOICE_TYPES = frozenset({"picklist", "multi_picklist"})
+FIELD_KEYS = frozenset({"name", "label", "type", "required", "required_if", "options", "help"})
+CONDITION_KEYS = frozenset({"field", "equals", "in"})
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+SCALAR_TYPES = (str, int, float, bool)
+
+
+class CatalogError(Exception):
+    """The catalog (or one field definition in it) is invalid; the message says where and why."""
+
+
+def validate_field_definitions(
+    fields: list[dict], *, where: str, inherited: Iterable[Mapping[str, Any]] = ()
+) -> list[dict]:
+    """Check `fields` and return them normalised; raise CatalogError naming `where`.
+
+    `inherited` are the (already normalised) fields a sub-request's fields are shown after:
+    a `required_if` may refer to them too.
+    """
+    if not isinstance(fields, list):
+        raise CatalogError(f"{where}: fields must be a list, not {type(fields).__name__}.")
+    normalised = [
+        _normalise(field, where=_field_place(where, field, i)) for i, field in enumerate(fields)
+    ]
+    _check_unique_names(normalised, where=where)
+    known = {f["name"]: f for f in inherited} | {f["name"]: f for f in normalised}
+    for field in normalised:
+        if field["required_if"] is not None:
+            _check_condition_target(field, known, where=_field_place(where, field, 0))
+    return normalised
+
+
+def _field_place(where: str, field: object, index: int) -> str:
+    if isinstance(field, Mapping) and isinstance(field.get("name"), str):
+        return f"{where} / field {field['name']!r}"
+    return f"{where} / field #{index + 1}"
+
+
+def _normalise(field: object, *, where: str) -> dict:
+    if not isinstance(field, Mapping):
+        raise CatalogError(f"{where}: a field must be a mapping, not {type(field).__name__}.")
+    unknown = set(field) - FIELD_KEYS
+    if unknown:
+        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}.")
+    field_type = _check_type(field.get("type"), where=where)
+    return {
+        "name": _check_name(field.get("name"), where=where),
+        "label": _check_text(field.get("label"), key="label", where=where),
+        "type": field_type,
+        "required": _check_required(field, where=where),
+        "required_if": _check_condition(field.get("required_if"), where=where),
+        "options": _check_options(field.get("options"), field_type=field_type, where=where),
+        "help": _check_help(field.get("help"), where=where),
+    }
+
+
+def _check_name(name: object, *, where: str) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise CatalogError(f"{where}: name {name!r} is not snake_case (a-z, 0-9, _).")
+    return name
+
+
+def _check_text(value: object, *, key: str, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{where}: {key} is missing or empty.")
+    return value.strip()
+
+
+def _check_type(field_type: object, *, where: str) -> str:
+    if field_type not in FIELD_TYPES:
+        known = ", ".join(sorted(FIELD_TYPES))
+        raise CatalogError(f"{where}: unknown type {field_type!r} (known: {known}).")
+    return str(field_type)
+
+
+def _check_required(field: Mapping[str, Any], *, where: str) -> bool:
+    required = field.get("required", False)
+    if not isinstance(required, bool):
+        raise CatalogError(f"{where}: required must be true or false, not {required!r}.")
+    if required and field.get("required_if") is not None:
+        raise CatalogError(f"{where}: a field is either required or required_if, not both.")
+    return required
+
+
+def _check_options(options: object, *, field_type: str, where: str) -> list[str]:
+    if field_type not in CHOICE_TYPES:
+        if options not in (None, []):
+            raise CatalogError(f"{where}: options are only for picklist and multi_picklist.")
+        return []
+    if not isinstance(options, list) or not options:
+        raise CatalogError(f"{where}: a {field_type} needs a non-empty list of options.")
+    if not all(isinstance(o, str) and o.strip() for o in options):
+        raise CatalogError(f"{where}: options must be non-empty strings.")
+    if len(set(options)) != len(options):
+        raise CatalogError(f"{where}: options are repeated.")
+    return list(options)
+
+
+def _check_help(help_text: object, *, where: str) -> str:
+    if help_text is None:
+        return ""
+    if not isinstance(help_text, str):
+        raise CatalogError(f"{where}: help must be text.")
+    return help_text.strip()
+
+
+def _check_condition(condition: object, *, where: str) -> dict | None:
+    """The shape of a required_if: {field}, {field, equals: scalar} or {field, in: [scalars]}."""
+    if condition is None:
+        return None
+    if not isinstance(condition, Mapping):
+        raise CatalogError(
+            f"{where}: required_if must be a mapping like {{field: other, equals: value}}."
+        )
+    unknown = set(condition) - CONDITION_KEYS
+    if unknown:
+        raise CatalogError(
+            f"{where}: required_if has unknown key(s) {', '.join(sorted(map(str, unknown)))}."
+        )
+    if not isinstance(condition.get("field"), str):
+        raise CatalogError(f"{where}: required_if needs the name of another field.")
+    if "equals" in condition and "in" in condition:
+        raise CatalogError(f"{where}: required_if takes equals or in, not both.")
+    if "equals" in condition and not isinstance(condition["equals"], SCALAR_TYPES):
+        raise CatalogError(f"{where}: required_if equals must be a single value.")
+    if "in" in condition:
+        values = condition["in"]
+        if not isinstance(values, list) or not values:
+            raise CatalogError(f"{where}: required_if in must be a non-empty list.")
+        if not all(isinstance(v, SCALAR_TYPES) for v in values):
+            raise CatalogError(f"{where}: required_if in must list single values.")
+        return {"field": condition["field"], "in": list(values)}
+    return dict(condition)
+
+
+def _check_unique_names(fields: list[dict], *, where: str) -> None:
+    seen: set[str] = set()
+    for field in fields:
+        if field["name"] in seen:
+            raise CatalogError(f"{where}: field name {field['name']!r} is used twice.")
+        seen.add(field["name"])
+
+
+def _check_condition_target(field: dict, known: Mapping[str, dict], *, where: str) -> None:
+    condition = field["required_if"]
+    target = known.get(condition["field"])
+    if target is None or target["name"] == field["name"]:
+        raise CatalogError(
+            f"{where}: required_if refers to {condition['field']!r}, which is not another "
+            "field of this request."
+        )
+    values = [condition["equals"]] if "equals" in condition else condition.get("in", [])
+    if target["options"]:
+        stray = [v for v in values if v not in target["options"]]
+        if stray:
+            raise CatalogError(
+                f"{where}: required_if value(s) {stray!r} are not options of {target['name']!r}."
+            )
+    elif target["type"] == "checkbox" and not all(isinstance(v, bool) for v in values):
+        raise CatalogError(f"{where}: {target['name']!r} is a checkbox; compare it to true/false.")
