@@ -1,0 +1,22 @@
+"""Markdown for descriptions, comments and catalog instructions: no raw HTML, sanitised."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+
+
+@cache
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def render_markdown(text: str | None) -> SafeString:
+    """HTML for `text`, safe to put in a page: raw HTML is escaped, then nh3 cleans the rest."""
+    if not text:
+        return mark_safe("")  # noqa: S308
+    html = nh3.clean(_parser().render(text), link_rel="noopener noreferrer")
+    return mark_safe(html)  # noqa: S308 -- sanitised by nh3 just above
