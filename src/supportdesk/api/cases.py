@@ -1,0 +1,301 @@
+"""Cases: submit one request (one JSON call), read a case, list mine.
+
+POST /cases resolves the names a script knows (team name or alias, request type and
+sub-request names) to catalog rows, then hands everything to `submit_case`, reporting the
+resolution errors and the submission errors together in one 422.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest
+from ninja import Header, Query, Router, Status
+
+from supportdesk.api.errors import FieldErrors, problems
+from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from supportdesk.api.schemas import CaseIn, CaseOut, CasePage
+from supportdesk.cases.models import Attachment, Case, Priority
+from supportdesk.cases.queries import case_for, cases_requested_by, cases_visible_to
+from supportdesk.cases.services import (
+    RecordNotEditable,
+    SubmissionInvalid,
+    SubmitResult,
+    submit_case,
+)
+from supportdesk.catalog.models import RequestType, SubRequest, effective_fields
+from supportdesk.people.models import Team
+from supportdesk.people.queries import teams_by_name
+from supportdesk.records.models import Kind, Record
+from supportdesk.records.queries import can_edit_record, records_readable_by
+
+router = Router(tags=["cases"])
+
+CHOICE_FIELDS = ("team", "request_type", "sub_request")
+# "Medium", "medium", "MEDIUM" → "medium"; anything else goes to submit_case to be refused.
+PRIORITY_BY_NAME = {
+    **{value: value for value in Priority.values},
+    **{str(label).lower(): value for value, label in Priority.choices},
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The catalog rows a request names, or why they could not be found."""
+
+    request_type: RequestType | None
+    sub_request: SubRequest | None
+    errors: dict[str, list[str]]
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f"“{name}”" for name in names)
+
+
+def _serves(team: Team, name: str) -> bool:
+    return team.name == name or name in (team.aliases or [])
+
+
+def _no_request_type(kind: str, team_name: str, type_name: str) -> dict[str, list[str]]:
+    """Why (team, request type) matched nothing; only on the error path, so queries are fine."""
+    team = teams_by_name(team_name)
+    if team is None:
+        valid = Team.objects.filter(is_active=True).values_list("name", flat=True)
+        return {"team": [f"There is no team called “{team_name}”; choose one of {_quoted(valid)}."]}
+    label = Kind(kind).label
+    names = RequestType.objects.filter(kind=kind, team=team, is_active=True).values_list(
+        "name", flat=True
+    )
+    if not names:
+        return {"team": [f"{team.name} takes no requests on {label} records."]}
+    what = (
+        f"“{type_name}” is not a request type of {team.name} for {label} records"
+        if type_name
+        else "Choose a request type"
+    )
+    return {"request_type": [f"{what}; choose one of {_quoted(names)}."]}
+
+
+def _sub_request_choice(request_type: RequestType, sub_name: str) -> Choice:
+    prefetch_related_objects([request_type], "sub_requests")  # submit_case reuses this cache
+    subs = [s for s in request_type.sub_requests.all() if s.is_active]
+    if not sub_name and not subs:
+        return Choice(request_type, None, {})
+    sub = next((s for s in subs if s.name == sub_name), None)
+    if sub is not None:
+        return Choice(request_type, sub, {})
+    if not subs:
+        message = f"“{request_type.name}” has no sub-requests; leave sub_request empty."
+    elif not sub_name:
+        message = f"Choose a sub-request of “{request_type.name}”: {_quoted(s.name for s in subs)}."
+    else:
+        message = (
+            f"“{request_type.name}” has no sub-request “{sub_name}”; "
+            f"choose one of {_quoted(s.name for s in subs)}."
+        )
+    return Choice(request_type, None, {"sub_request": [message]})
+
+
+def resolve_choice(kind: str, *, team: str, request_type: str, sub_request: str | None) -> Choice:
+    """Find the active request type and sub-request named for this kind; two queries."""
+    team_name, type_name = team.strip(), request_type.strip()
+    if not team_name:
+        return Choice(None, None, {"team": ["Choose a team."]})
+    candidates = (
+        RequestType.objects.filter(
+            kind=kind, name=type_name, is_active=True, team__is_active=True
+        ).select_related("team")
+        if type_name
+        else []
+    )
+    found = next((rt for rt in candidates if _serves(rt.team, team_name)), None)
+    if found is None:
+        return Choice(None, None, _no_request_type(kind, team_name, type_name))
+    return _sub_request_choice(found, (sub_request or "").strip())
+
+
+def _is_upload_id(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def file_answers(choice: Choice, details: Mapping[str, Any]) -> tuple[bool, dict[str, list[str]]]:
+    """Whether any file-type answer is given, and the answers that are not upload ids."""
+    if choice.request_type is None:
+        return False, {}
+    given, errors = False, {}
+    for definition in effective_fields(choice.request_type, choice.sub_request):
+        value = details.get(definition["name"])
+        if definition["type"] != "file" or not value:
+            continue
+        given = True
+        values = value if isinstance(value, list) else [value]
+        bad = [v for v in values if isinstance(v, str) and v.strip() and not _is_upload_id(v)]
+        if bad:
+            errors[f"details.{definition['name']}"] = [f"“{v}” is not an upload id." for v in bad]
+    return given, errors
+
+
+def attachment_out(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "field_name": attachment.field_name,
+        "url": settings.SITE_URL + attachment.get_absolute_url(),
+    }
+
+
+def case_out(case: Case, attachments: Iterable[Attachment]) -> dict[str, Any]:
+    return {
+        "number": case.number,
+        "status": case.get_status_display(),
+        "team": case.team.name,
+        "request_type": case.request_type.name,
+        "sub_request": case.sub_request.name if case.sub_request_id else None,
+        "subject": case.subject,
+        "priority": case.get_priority_display(),
+        "urgent_reason": case.urgent_reason,
+        "description": case.description,
+        "needed_by": case.needed_by,
+        "owner": case.owner.get_username() if case.owner_id else None,
+        "requester": case.requester.get_username(),
+        "record": case.record.external_id,
+        "details": case.details,
+        "attachments": [attachment_out(a) for a in attachments],
+        "created_at": case.created_at,
+        "url": settings.SITE_URL + case.get_absolute_url(),
+    }
+
+
+def _record_named(external_id: str) -> Record:
+    """The record, before any access check; 404 if there is none.
+
+    Access is decided by the records' rule all the same: `submit_case` refuses without edit
+    access (which implies read access), and `_refuse` answers 404 or 403 from the rule. Looking
+    the record up first costs one plain query instead of the readable-by query on every submit.
+    """
+    try:
+        return Record.objects.select_related("owner", "account").get(external_id=external_id)
+    except Record.DoesNotExist:
+        raise Http404("No such record.") from None
+
+
+def _refuse(user: AbstractBaseUser, record: Record, refusal: RecordNotEditable) -> NoReturn:
+    """No edit access: 403 if the user may read the record, else 404 (hidden = missing)."""
+    if records_readable_by(user).filter(pk=record.pk).exists():
+        raise refusal
+    raise Http404("No such record.")
+
+
+def _merge(submit_errors: Mapping[str, list[str]], choice: Choice) -> dict[str, list[str]]:
+    """Resolution errors replace submit_case's generic ones for team/request type/sub-request."""
+    if not choice.errors:
+        return dict(submit_errors)
+    rest = {k: v for k, v in submit_errors.items() if k not in CHOICE_FIELDS}
+    return {**choice.errors, **rest}
+
+
+def _require_edit_access(user: AbstractBaseUser, record: Record) -> None:
+    if not can_edit_record(user, record):
+        _refuse(user, record, RecordNotEditable("You need edit access to this record."))
+
+
+def _submit(
+    user: AbstractBaseUser, record: Record, choice: Choice, payload: CaseIn, key: str | None
+) -> SubmitResult:
+    """`submit_case` with the resolved names: every error in one 422, refusals as 404/403.
+
+    With resolution errors the request type goes in as None, so submit_case still checks
+    access and the other fields but can never create the case.
+    """
+    resolved = not choice.errors
+    try:
+        return submit_case(
+            user,
+            record=record,
+            request_type=choice.request_type if resolved else None,
+            sub_request=choice.sub_request if resolved else None,
+            priority=PRIORITY_BY_NAME.get(payload.priority.strip().lower(), payload.priority),
+            urgent_reason=payload.urgent_reason,
+            description=payload.description,
+            needed_by=payload.needed_by,
+            answers=payload.details,
+            attachment_ids=[str(i) for i in payload.attachments],
+            submission_key=key or None,
+        )
+    except RecordNotEditable as refusal:
+        _refuse(user, record, refusal)
+    except SubmissionInvalid as invalid:
+        raise FieldErrors(_merge(invalid.errors, choice)) from None
+
+
+@router.post("/cases", response={200: CaseOut, 201: CaseOut, **problems(401, 403, 404, 422)})
+def case_create(
+    request: HttpRequest,
+    payload: CaseIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=150,
+        description="Retries with the same key return the first case (200) instead of a new one.",
+    ),
+) -> Status:
+    """Request support on a record; 201 with the case, or 200 with it for a repeated key."""
+    user = request.auth
+    record = _record_named(payload.record)
+    choice = resolve_choice(
+        record.kind,
+        team=payload.team,
+        request_type=payload.request_type,
+        sub_request=payload.sub_request,
+    )
+    wants_files, bad_files = file_answers(choice, payload.details)
+    if bad_files:
+        _require_edit_access(user, record)
+        raise FieldErrors(bad_files)
+    result = _submit(user, record, choice, payload, idempotency_key)
+    if not result.created:  # a retry: the first submit's case, as its requester sees it
+        case = case_for(user, result.case.number)
+        return Status(200, case_out(case, case.attachments.all()))
+    case = result.case
+    case.team = case.request_type.team  # already loaded; saves a query
+    attachments = case.attachments.all() if payload.attachments or wants_files else []
+    return Status(201, case_out(case, attachments))
+
+
+@router.get("/cases/{number}", response={200: CaseOut, **problems(401, 404)})
+def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
+    case = case_for(request.auth, number)
+    return case_out(case, case.attachments.all())
+
+
+@router.get("/cases", response={200: CasePage, **problems(401, 422)})
+def case_list(
+    request: HttpRequest,
+    mine: bool = Query(False, description="Only cases I requested."),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Cases the caller may see, newest first; `mine=true` keeps those they requested."""
+    user = request.auth
+    cases = cases_requested_by(user) if mine else cases_visible_to(user)
+    cases = cases.select_related(
+        "record", "team", "request_type", "sub_request", "owner", "requester"
+    ).prefetch_related("attachments")
+    page = keyset_page(cases, order_by="-created_at", cursor=cursor, limit=limit)
+    return {
+        "items": [case_out(case, case.attachments.all()) for case in page.items],
+        "next_cursor": page.next_cursor,
+        "next": page.next_url(request),
+    }

@@ -1,0 +1,180 @@
+"""Request and response bodies of the API (pydantic models through ninja's Schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from supportdesk.records.models import Kind, RecordShare
+
+# --- catalog -------------------------------------------------------------------------------
+
+
+class FieldDefinitionOut(Schema):
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    required_if: dict[str, Any] | None = None
+    options: list[str] = []
+    help: str = ""
+
+
+class SubRequestOut(Schema):
+    name: str
+    label: str
+    fields: list[FieldDefinitionOut] = Field(
+        description="The effective fields: the request type's followed by the sub-request's."
+    )
+
+
+class RequestTypeOut(Schema):
+    name: str
+    label: str
+    description: str
+    fields: list[FieldDefinitionOut]
+    sub_requests: list[SubRequestOut]
+
+
+class TeamOut(Schema):
+    name: str
+    description: str
+    request_types: list[RequestTypeOut]
+
+
+class RedirectOut(Schema):
+    name: str
+    instructions: str = Field(description="Markdown.")
+    url: str
+
+
+class CatalogOut(Schema):
+    kind: Kind
+    teams: list[TeamOut]
+    redirects: list[RedirectOut]
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+class RecordIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["kind", "name", "external_id"]},
+    )
+
+    kind: str = Field("", description="One of: " + ", ".join(Kind.values))
+    name: str = ""
+    external_id: str = Field("", description="The CRM's own id; the upsert key.")
+    owner: str | None = Field(None, description="Username of the owner; null for none.")
+    account: str | None = Field(None, description="External id of the parent account record.")
+    attributes: dict[str, Any] = {}
+
+
+class RecordOut(Schema):
+    kind: Kind
+    name: str
+    external_id: str
+    owner: str | None = Field(description="Username.")
+    account: str | None = Field(description="External id of the parent account.")
+    attributes: dict[str, Any]
+    url: str
+    can_request_support: bool = Field(
+        description="Whether the caller has edit access, which requesting support needs."
+    )
+
+
+class RecordPage(Schema):
+    items: list[RecordOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page.")
+    next: str | None = Field(description="URL of the next page, or null on the last page.")
+
+
+class ShareIn(Schema):
+    user: str | None = Field(None, description="Username; give a user or a team.")
+    team: str | None = Field(None, description="Team name or alias; give a user or a team.")
+    level: RecordShare.Level = RecordShare.Level.READ
+
+
+class ShareOut(Schema):
+    record: str
+    user: str | None
+    team: str | None
+    level: RecordShare.Level
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+
+class UploadOut(Schema):
+    id: uuid.UUID
+    name: str
+    size: int
+    content_type: str
+    expires_at: dt.datetime
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+class CaseIn(Schema):
+    """A support request. Every error (names, fields, answers) is reported in one 422."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["record", "team", "request_type", "description"]},
+    )
+
+    record: str = Field(description="External id of the record the request is about.")
+    team: str = Field("", description="Team name or alias, as in GET /catalog.")
+    request_type: str = Field("", description="Request type name, as in GET /catalog.")
+    sub_request: str | None = Field(None, description="Sub-request name, when the type has any.")
+    priority: str = Field(
+        "Medium", description="Low, Medium, High or Urgent (labels or lowercase values)."
+    )
+    urgent_reason: str = Field("", description="Required when the priority is Urgent.")
+    description: str = ""
+    needed_by: dt.date | None = None
+    details: dict[str, Any] = Field(
+        {}, description="Answers to the request type's fields, by field name."
+    )
+    attachments: list[uuid.UUID] = Field(
+        [], description="Ids of files uploaded first with POST /uploads."
+    )
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    field_name: str = Field(description="The request field this file answers, or empty.")
+    url: str
+
+
+class CaseOut(Schema):
+    number: str
+    status: str
+    team: str
+    request_type: str
+    sub_request: str | None
+    subject: str
+    priority: str
+    urgent_reason: str
+    description: str
+    needed_by: dt.date | None
+    owner: str | None = Field(description="Username; null while in the team's queue.")
+    requester: str = Field(description="Username.")
+    record: str = Field(description="External id of the record.")
+    details: dict[str, Any]
+    attachments: list[AttachmentOut]
+    created_at: dt.datetime
+    url: str = Field(description="The case page.")
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+    next: str | None

@@ -1,0 +1,53 @@
+"""The HTTP API, mounted at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+
+from supportdesk.api import cases, catalog, records, uploads
+from supportdesk.api.auth import API_AUTH
+from supportdesk.api.errors import PROBLEM_CONTENT_TYPE, install_error_handlers
+
+DESCRIPTION = """\
+Request support on CRM records and follow the cases.
+
+**Authentication**: the browser's session (unsafe methods need the `X-CSRFToken` header), or
+`Authorization: Bearer <token>` with a personal API token; `read` tokens may only GET.
+
+**Errors** are RFC 9457 problem details (`application/problem+json`); a 422 lists every wrong
+field in `errors` as `{"field": "details.po_number", "message": "…"}`.
+
+**Files** are uploaded first (`POST /uploads`) and referenced by id when creating a case.
+"""
+
+
+class SupportdeskAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """Error responses are documented with the media type they are sent with."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content")
+                    if int(status) >= 400 and content:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: next(iter(content.values()))}
+        return schema
+
+
+api = SupportdeskAPI(
+    title="supportdesk API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=API_AUTH,
+)
+install_error_handlers(api)
+api.add_router("", catalog.router)
+api.add_router("", records.router)
+api.add_router("", uploads.router)
+api.add_router("", cases.router)

@@ -1,0 +1,63 @@
+"""The OpenAPI document loads, lists every route, and documents the problem responses."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+OPERATIONS = {
+    ("get", "/api/v1/catalog"),
+    ("get", "/api/v1/records"),
+    ("post", "/api/v1/records"),
+    ("get", "/api/v1/records/{external_id}"),
+    ("post", "/api/v1/records/{external_id}/shares"),
+    ("post", "/api/v1/uploads"),
+    ("get", "/api/v1/cases"),
+    ("post", "/api/v1/cases"),
+    ("get", "/api/v1/cases/{number}"),
+}
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_document_lists_every_route(schema):
+    listed = {(m, p) for p, item in schema["paths"].items() for m in item}
+    assert listed == OPERATIONS
+
+
+def test_every_route_requires_a_token_or_the_session(schema):
+    for item in schema["paths"].values():
+        for operation in item.values():
+            assert operation["security"] == [{"TokenAuth": []}, {"SessionAuth": []}]
+    assert schema["components"]["securitySchemes"]["TokenAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+    }
+
+
+def test_errors_are_documented_as_problem_details(schema):
+    for item in schema["paths"].values():
+        for operation in item.values():
+            assert "401" in operation["responses"]
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"]
+    create = schema["paths"]["/api/v1/cases"]["post"]["responses"]
+    assert set(create) == {"200", "201", "401", "403", "404", "422"}
+    validation = schema["components"]["schemas"]["ValidationProblem"]
+    assert {"type", "title", "status", "detail", "errors"} <= set(validation["properties"])
+
+
+def test_the_case_body_documents_its_required_fields(schema):
+    case_in = schema["components"]["schemas"]["CaseIn"]
+    assert set(case_in["required"]) == {"record", "team", "request_type", "description"}
+
+
+def test_the_docs_page_renders(client):
+    assert client.get("/api/v1/docs").status_code == 200
