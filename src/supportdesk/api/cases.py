@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Header, Query, Router, Status
 
@@ -29,10 +27,9 @@ from supportdesk.cases.services import (
     SubmitResult,
     submit_case,
 )
-from supportdesk.catalog.models import RequestType, SubRequest, effective_fields
-from supportdesk.people.models import Team
-from supportdesk.people.queries import teams_by_name
-from supportdesk.records.models import Kind, Record
+from supportdesk.catalog.models import effective_fields
+from supportdesk.catalog.queries import Choice, resolve_choice
+from supportdesk.records.models import Record
 from supportdesk.records.queries import can_edit_record, records_readable_by
 
 router = Router(tags=["cases"])
@@ -43,81 +40,6 @@ PRIORITY_BY_NAME = {
     **{value: value for value in Priority.values},
     **{str(label).lower(): value for value, label in Priority.choices},
 }
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The catalog rows a request names, or why they could not be found."""
-
-    request_type: RequestType | None
-    sub_request: SubRequest | None
-    errors: dict[str, list[str]]
-
-
-def _quoted(names: Iterable[str]) -> str:
-    return ", ".join(f"“{name}”" for name in names)
-
-
-def _serves(team: Team, name: str) -> bool:
-    return team.name == name or name in (team.aliases or [])
-
-
-def _no_request_type(kind: str, team_name: str, type_name: str) -> dict[str, list[str]]:
-    """Why (team, request type) matched nothing; only on the error path, so queries are fine."""
-    team = teams_by_name(team_name)
-    if team is None:
-        valid = Team.objects.filter(is_active=True).values_list("name", flat=True)
-        return {"team": [f"There is no team called “{team_name}”; choose one of {_quoted(valid)}."]}
-    label = Kind(kind).label
-    names = RequestType.objects.filter(kind=kind, team=team, is_active=True).values_list(
-        "name", flat=True
-    )
-    if not names:
-        return {"team": [f"{team.name} takes no requests on {label} records."]}
-    what = (
-        f"“{type_name}” is not a request type of {team.name} for {label} records"
-        if type_name
-        else "Choose a request type"
-    )
-    return {"request_type": [f"{what}; choose one of {_quoted(names)}."]}
-
-
-def _sub_request_choice(request_type: RequestType, sub_name: str) -> Choice:
-    prefetch_related_objects([request_type], "sub_requests")  # submit_case reuses this cache
-    subs = [s for s in request_type.sub_requests.all() if s.is_active]
-    if not sub_name and not subs:
-        return Choice(request_type, None, {})
-    sub = next((s for s in subs if s.name == sub_name), None)
-    if sub is not None:
-        return Choice(request_type, sub, {})
-    if not subs:
-        message = f"“{request_type.name}” has no sub-requests; leave sub_request empty."
-    elif not sub_name:
-        message = f"Choose a sub-request of “{request_type.name}”: {_quoted(s.name for s in subs)}."
-    else:
-        message = (
-            f"“{request_type.name}” has no sub-request “{sub_name}”; "
-            f"choose one of {_quoted(s.name for s in subs)}."
-        )
-    return Choice(request_type, None, {"sub_request": [message]})
-
-
-def resolve_choice(kind: str, *, team: str, request_type: str, sub_request: str | None) -> Choice:
-    """Find the active request type and sub-request named for this kind; two queries."""
-    team_name, type_name = team.strip(), request_type.strip()
-    if not team_name:
-        return Choice(None, None, {"team": ["Choose a team."]})
-    candidates = (
-        RequestType.objects.filter(
-            kind=kind, name=type_name, is_active=True, team__is_active=True
-        ).select_related("team")
-        if type_name
-        else []
-    )
-    found = next((rt for rt in candidates if _serves(rt.team, team_name)), None)
-    if found is None:
-        return Choice(None, None, _no_request_type(kind, team_name, type_name))
-    return _sub_request_choice(found, (sub_request or "").strip())
 
 
 def _is_upload_id(value: Any) -> bool:

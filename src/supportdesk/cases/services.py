@@ -78,10 +78,10 @@ def validate_catalog_choice(
         return {"request_type": [f"“{request_type.name}” is not offered for this kind of record."]}
     if not request_type.team.is_active:
         return {"team": [f"{request_type.team.name} does not take requests now."]}
-    subs = [s for s in request_type.sub_requests.all() if s.is_active]
-    if sub_request is None and subs:
-        return {"sub_request": ["Choose a sub-request."]}
-    if sub_request is not None and sub_request.pk not in {s.pk for s in subs}:
+    if sub_request is None:
+        if request_type.sub_requests.filter(is_active=True).exists():
+            return {"sub_request": ["Choose a sub-request."]}
+    elif sub_request.request_type_id != request_type.pk or not sub_request.is_active:
         return {"sub_request": [f"“{sub_request.name}” is not part of “{request_type.name}”."]}
     return {}
 
@@ -138,8 +138,6 @@ def submit_case(
     requester submitting the same key again gets the case the first submit created.
     """
     key = f"{requester.pk}:{submission_key}" if submission_key else None
-    if key and (existing := Case.objects.filter(submission_key=key).first()):
-        return SubmitResult(existing, created=False)
     if not can_edit_record(requester, record):
         raise RecordNotEditable("You need edit access to this record to request support.")
 
@@ -169,6 +167,9 @@ def submit_case(
         if bad := _unknown_uploads(cleaned.get(name, []), uploads):
             errors[f"details.{name}"] = bad
     if errors:
+        # A retry of a submit that succeeded may no longer validate (its uploads are claimed).
+        if existing := _submitted_with(key):
+            return SubmitResult(existing, created=False)
         raise SubmissionInvalid(errors)
 
     try:
@@ -189,10 +190,15 @@ def submit_case(
                 key=key,
             )
     except IntegrityError:
-        if key and (existing := Case.objects.filter(submission_key=key).first()):
+        if existing := _submitted_with(key):
             return SubmitResult(existing, created=False)
         raise
     return SubmitResult(case, created=True)
+
+
+def _submitted_with(key: str | None) -> Case | None:
+    """The case an earlier submit with this key created (the unique key makes retries safe)."""
+    return Case.objects.filter(submission_key=key).first() if key else None
 
 
 def _create_case(

@@ -290,7 +290,12 @@ def save_type(draft: RequestDraft, raw: str | None, groups: list[ChoiceGroup]) -
     new_names = {d["name"] for d in effective_fields(rt, sub)}
     labels = {d["name"]: d["label"] for d in old}
     answers = answers_of(draft)
-    gone = [n for n in answers if n not in new_names and _has_value(answers[n])]
+    # In the old form's order: JSON columns (PostgreSQL's jsonb) do not keep key order.
+    order = {name: i for i, name in enumerate(labels)}
+    gone = sorted(
+        (n for n in answers if n not in new_names and _has_value(answers[n])),
+        key=lambda n: order.get(n, len(order)),
+    )
     new_label = rt.label + (f" / {sub.label}" if sub else "")
     draft.notices = (
         [
