@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from supportdesk.people.models import Membership, Team
 from tests.factories import MembershipFactory, RecordFactory, RecordShareFactory, UserFactory
@@ -10,6 +11,7 @@ from tests.factories import MembershipFactory, RecordFactory, RecordShareFactory
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
+    cache.clear()  # cached catalog lookups must not outlive the test that made the rows
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

@@ -79,7 +79,10 @@ def validate_catalog_choice(
     if not request_type.team.is_active:
         return {"team": [f"{request_type.team.name} does not take requests now."]}
     if sub_request is None:
-        if request_type.sub_requests.filter(is_active=True).exists():
+        has_subs = getattr(request_type, "has_sub_requests", None)  # see with_sub_request_flag
+        if has_subs is None:
+            has_subs = request_type.sub_requests.filter(is_active=True).exists()
+        if has_subs:
             return {"sub_request": ["Choose a sub-request."]}
     elif sub_request.request_type_id != request_type.pk or not sub_request.is_active:
         return {"sub_request": [f"“{sub_request.name}” is not part of “{request_type.name}”."]}

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import connections, router
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class CatalogConfig(AppConfig):
@@ -16,6 +16,15 @@ class CatalogConfig(AppConfig):
         post_migrate.connect(
             load_catalog_on_first_migrate, sender=self, dispatch_uid="catalog.load_on_first_migrate"
         )
+        from supportdesk.catalog.models import RequestType, SubRequest
+        from supportdesk.catalog.signals import catalog_changed
+        from supportdesk.people.models import Team
+
+        for model in (RequestType, SubRequest, Team):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    catalog_changed, sender=model, dispatch_uid=f"catalog.{model.__name__}"
+                )
 
 
 def load_catalog_on_first_migrate(

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from supportdesk.catalog.definitions import CatalogError, validate_field_definitions
 from supportdesk.catalog.models import Redirect, RequestType, SubRequest
+from supportdesk.catalog.queries import bump_catalog_version
 from supportdesk.people.models import Team
 from supportdesk.records.models import Kind
 
@@ -469,6 +470,7 @@ def write_catalog(spec: CatalogSpec, *, using: str = DEFAULT_DB_ALIAS) -> LoadRe
         key=lambda obj: (obj.request_type_id, obj.name),
         using=using,
     )
+    transaction.on_commit(bump_catalog_version, using=using)
     return report
 
 

@@ -1,9 +1,20 @@
-"""Reads of the catalog: resolving the names a person or script gives to catalog rows."""
+"""Reads of the catalog: resolving the names a person or script gives to catalog rows.
+
+The catalog is read on every submit and changes rarely, so resolved names are cached in
+Django's cache (per process by default, shared when a shared cache is configured) for
+CHOICE_TTL seconds. Any catalog write bumps the version that cache keys carry, so this
+process sees a change at once and other processes within CHOICE_TTL.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, QuerySet
 
 from supportdesk.catalog.models import RequestType, SubRequest
 from supportdesk.people.models import Team
@@ -28,11 +39,37 @@ def _serves(team: Team, name: str) -> bool:
     return team.name == name or name in (team.aliases or [])
 
 
+CHOICE_TTL = 30
+_VERSION_KEY = "catalog:version"
+
+
+def bump_catalog_version() -> None:
+    """Forget cached catalog lookups (called after every catalog write)."""
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def _catalog_version() -> str:
+    return cache.get_or_set(_VERSION_KEY, lambda: uuid.uuid4().hex, None)
+
+
 def resolve_choice(kind: str, *, team: str, request_type: str, sub_request: str | None) -> Choice:
     """The active request type (and sub-request) named for this kind of record.
 
-    One query on the usual path; the error path spends more to say what the valid names are.
+    Found ones are cached; misses are not, so error messages always reflect the database.
     """
+    names = f"{kind}\0{team.strip()}\0{request_type.strip()}\0{(sub_request or '').strip()}"
+    digest = hashlib.sha256(names.encode()).hexdigest()
+    key = f"catalog:choice:{_catalog_version()}:{digest}"
+    if (cached := cache.get(key)) is not None:
+        return Choice(*cached)
+    choice = _resolve_choice(kind, team=team, request_type=request_type, sub_request=sub_request)
+    if not choice.errors:
+        cache.set(key, (choice.request_type, choice.sub_request), CHOICE_TTL)
+    return choice
+
+
+def _resolve_choice(kind: str, *, team: str, request_type: str, sub_request: str | None) -> Choice:
+    """One query on the usual path; the error path spends more to name the valid choices."""
     team_name, type_name = team.strip(), request_type.strip()
     sub_name = (sub_request or "").strip()
     if not team_name:
@@ -50,13 +87,23 @@ def resolve_choice(kind: str, *, team: str, request_type: str, sub_request: str 
         )
         if sub := next((s for s in subs if _serves(s.request_type.team, team_name)), None):
             return Choice(sub.request_type, sub)
-    candidates = RequestType.objects.select_related("team").filter(
-        kind=kind, name=type_name, is_active=True, team__is_active=True
+    candidates = with_sub_request_flag(
+        RequestType.objects.select_related("team").filter(
+            kind=kind, name=type_name, is_active=True, team__is_active=True
+        )
     )
     found = next((rt for rt in candidates if _serves(rt.team, team_name)), None)
     if found is None:
         return Choice(None, None, _no_request_type(kind, team_name, type_name))
+    if not found.has_sub_requests and not sub_name:
+        return Choice(found, None)
     return _sub_request_choice(found, sub_name)
+
+
+def with_sub_request_flag(request_types: QuerySet[RequestType]) -> QuerySet[RequestType]:
+    """Annotate `has_sub_requests` (active ones), which `submit_case` then need not query."""
+    active_subs = SubRequest.objects.filter(request_type=OuterRef("pk"), is_active=True)
+    return request_types.annotate(has_sub_requests=Exists(active_subs))
 
 
 def _sub_request_choice(request_type: RequestType, sub_name: str) -> Choice:
