@@ -7,9 +7,10 @@
 With no --url it creates a throw-away database (SQLite file in a temp dir, or the given
 DATABASE_URL), migrates, creates a requester, an admin and tokens through the `supportdesk`
 CLI, creates the record through the API, and serves the app with gunicorn (--workers, default
-2). Then --clients client processes (default 4) each submit their share of --n cases with
-keep-alive connections, and the same clients hit a trivial view (/healthz) for the framework's
-floor. It prints cases/s, p50/p90/p99 latency, the trivial view's rate and the ratio.
+2; threads and keep-alive as in supportdesk/gunicorn_conf.py). Then --clients client
+processes (default 4) each submit their share of --n cases over keep-alive connections,
+and the same clients hit a trivial view (/healthz) for the framework's floor. It prints
+cases/s, p50/p90/p99 latency, the trivial view's rate and the ratio.
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ from django.utils import timezone
 
 class Notification(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,  # led by the (user, read_at) index
     )
     kind = models.CharField(max_length=40)
     case = models.ForeignKey(
