@@ -13,6 +13,8 @@ from supportdesk.cases.services import (
     RecordNotEditable,
     SubmissionInvalid,
     create_upload,
+    keep_uploads,
+    purge_expired_uploads,
     submit_case,
 )
 from supportdesk.notify.models import Notification
@@ -185,3 +187,13 @@ def test_uploads_check_size(rep, settings):
     with pytest.raises(SubmissionInvalid) as caught:
         upload(rep, "big.pdf", b"x" * 11)
     assert "larger than" in caught.value.errors["file"][0]
+
+
+def test_expired_uploads_are_purged_with_their_files_and_kept_ones_survive(rep):
+    stale, kept = upload(rep, "stale.pdf"), upload(rep, "kept.pdf")
+    Upload.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    keep_uploads(rep, [str(kept.id)])
+    storage, path = stale.file.storage, stale.file.name
+    assert purge_expired_uploads() == 1
+    assert list(Upload.objects.all()) == [kept]
+    assert not storage.exists(path)

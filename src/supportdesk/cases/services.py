@@ -308,3 +308,20 @@ def create_upload(owner: AbstractBaseUser, *, file: Any) -> Upload:
         content_type=(getattr(file, "content_type", "") or "")[:100],
         expires_at=timezone.now() + dt.timedelta(hours=settings.UPLOAD_TTL_HOURS),
     )
+
+
+def keep_uploads(owner: AbstractBaseUser, upload_ids: Sequence[str]) -> int:
+    """Push back the expiry of uploads a draft still holds (someone is working on it)."""
+    if not upload_ids:
+        return 0
+    expires_at = timezone.now() + dt.timedelta(hours=settings.UPLOAD_TTL_HOURS)
+    return Upload.objects.filter(owner=owner, id__in=list(upload_ids)).update(expires_at=expires_at)
+
+
+def purge_expired_uploads(*, now: dt.datetime | None = None) -> int:
+    """Delete uploads nobody attached in time, with their files; returns how many."""
+    expired = list(Upload.objects.filter(expires_at__lte=now or timezone.now()))
+    for upload in expired:
+        upload.file.delete(save=False)
+    Upload.objects.filter(pk__in=[u.pk for u in expired]).delete()
+    return len(expired)

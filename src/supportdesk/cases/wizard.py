@@ -40,6 +40,7 @@ from supportdesk.cases.services import (
     RecordNotEditable,
     SubmissionInvalid,
     create_upload,
+    keep_uploads,
     submit_case,
     validate_catalog_choice,
 )
@@ -433,6 +434,8 @@ def save_details(
             answers[name] = post.get(key, "")
     common = {name: post.get(name, "") for name in COMMON_NAMES}
     _save_data(draft, common, answers)
+    file_ids = [i for d in definitions if d["type"] == "file" for i in answers.get(d["name"], [])]
+    keep_uploads(user, [str(u.id) for u in uploads] + file_ids)
     answers_form = _answers_form(definitions, data=_prefixed(answers))
     for name, problems in upload_errors.items():
         if name != "attachments" and answers_form.errors is not None:  # validate, then add
