@@ -29,3 +29,15 @@ def test_demo_covers_every_role_kind_and_status_and_is_idempotent(capsys):
     assert Case.objects.count() >= 12
     assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
     assert Case.objects.values("team").distinct().count() >= 5
+
+
+def test_demo_answers_fit_their_request_types_and_the_feed_reads_naturally():
+    from supportdesk.cases.display import case_page
+
+    call_command("demo")
+    offer = Case.objects.get(sub_request__name="Private Offer")
+    assert offer.details["marketplace"] == "AWS"
+    assert "gcp_payment_method" not in offer.details  # only asked when the marketplace is GCP
+    feed = [(item.text, item.detail) for item in case_page(offer)["feed"]]
+    assert ("changed the status", "New → Work in Progress") in feed
+    assert ("took ownership", "") in feed

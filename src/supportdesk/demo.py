@@ -19,6 +19,7 @@ from django.utils import timezone
 from supportdesk.cases.models import Case, CaseEvent, Priority, Status
 from supportdesk.cases.services import create_upload, submit_case
 from supportdesk.catalog.models import RequestType, effective_fields
+from supportdesk.catalog.schema import condition_holds
 from supportdesk.people.models import Membership, Team
 from supportdesk.people.queries import teams_by_name
 from supportdesk.records.models import Kind, Record, RecordShare
@@ -283,7 +284,8 @@ def sample_answer(definition: dict[str, Any], requester: AbstractBaseUser) -> An
     return samples[kind]
 
 
-# (record external id, requester, team, request type, sub-request, priority, status, story)
+# (record external id, requester, team, request type, sub-request, priority, status, story,
+#  answers); answers the catalog requires but these omit get a plausible sample value.
 DEMO_CASES = [
     (
         "006DEMO000000000",
@@ -293,7 +295,15 @@ DEMO_CASES = [
         "Private Offer",
         Priority.HIGH,
         Status.WORK_IN_PROGRESS,
-        "Customer wants to buy through AWS Marketplace this quarter.",
+        "Acme wants to buy the renewal through **AWS Marketplace** this quarter. "
+        "Their procurement team asked for the private offer by the 15th.",
+        {
+            "quote_url": "https://crm.example.com/quotes/Q-10231",
+            "marketplace": "AWS",
+            "customer_billing_id": "4021-7763-1180",
+            "offer_contact_name": "Jamie Chen",
+            "offer_contact_email": "jamie.chen@acme.example",
+        },
     ),
     (
         "006DEMO000000001",
@@ -303,7 +313,11 @@ DEMO_CASES = [
         "ARR Review",
         Priority.MEDIUM,
         Status.NEW,
-        "Net ARR looks too low after the upgrade; please review.",
+        "Net ARR on the upgrade looks too low after the tier change; please review.",
+        {
+            "expected_net_arr": "64000",
+            "arr_calculation": "500 Ultimate seats x $1,188 minus the 380 Premium seats replaced.",
+        },
     ),
     (
         "006DEMO000000010",
@@ -313,7 +327,8 @@ DEMO_CASES = [
         None,
         Priority.LOW,
         Status.CLOSED,
-        "The customer's AP team lost the last invoice.",
+        "The customer's AP team lost the last invoice and needs a copy to pay it.",
+        {"invoice_number": "INV-00872", "send_to_email": "ap@globex.example"},
     ),
     (
         "006DEMO000000011",
@@ -324,6 +339,7 @@ DEMO_CASES = [
         Priority.MEDIUM,
         Status.PENDING_RESPONSE,
         "Split with the SA who ran the technical evaluation.",
+        {"split_lines": "rita, AE, 70%\nsam, AE, 30%", "approving_manager": "sean"},
     ),
     (
         "006DEMO000000020",
@@ -334,6 +350,11 @@ DEMO_CASES = [
         Priority.URGENT,
         Status.NEW,
         "Consolidating two subscriptions into one; not a real churn.",
+        {
+            "exception_request_arr": "18000",
+            "scenario": "Subscription migration/consolidation",
+            "justification": "Both subscriptions move to one co-termed renewal; no seats are lost.",
+        },
     ),
     (
         "006DEMO000000030",
@@ -343,7 +364,8 @@ DEMO_CASES = [
         None,
         Priority.HIGH,
         Status.ON_HOLD,
-        "Partner transacting through AWS CPPO.",
+        "Partner transacting through AWS CPPO; the customer prefers it.",
+        {"program": "AWS CPPO", "resale_partner": "001DEMOP00000004"},
     ),
     (
         "001DEMO000000001",
@@ -354,6 +376,7 @@ DEMO_CASES = [
         Priority.LOW,
         Status.NEW,
         "Acme changed its legal name after the merger.",
+        {"new_legal_name": "Acme Holdings, Inc."},
     ),
     (
         "001DEMO000000002",
@@ -364,6 +387,10 @@ DEMO_CASES = [
         Priority.MEDIUM,
         Status.WORK_IN_PROGRESS,
         "Employee count is stale; new filing attached.",
+        {
+            "correct_employee_count": "2450",
+            "evidence_url": "https://investors.globex.example/annual-report-2026",
+        },
     ),
     (
         "001DEMOP00000001",
@@ -374,6 +401,7 @@ DEMO_CASES = [
         Priority.MEDIUM,
         Status.NEW,
         "Rebate for last quarter has not arrived.",
+        {"payment_type": "Rebate"},
     ),
     (
         "001DEMOP00000002",
@@ -384,6 +412,13 @@ DEMO_CASES = [
         Priority.HIGH,
         Status.NEW,
         "New reseller needs a billing account before the first order.",
+        {
+            "billing_company_name": "DevOps Distribution GmbH",
+            "billing_contact_name": "Lena Vogt",
+            "billing_contact_email": "billing@devops-distribution.example",
+            "vat_number": "DE123456789",
+            "ap_contact_created": True,
+        },
     ),
     (
         "a0DDEMO000000000",
@@ -394,6 +429,7 @@ DEMO_CASES = [
         Priority.MEDIUM,
         Status.CLOSED,
         "Customer procurement is slow; the deal is still active.",
+        {"new_expiry_date": _today_plus(75)},
     ),
     (
         "00QDEMO000000000",
@@ -404,6 +440,7 @@ DEMO_CASES = [
         Priority.LOW,
         Status.NEW,
         "The lead disappeared from my view overnight.",
+        {"queue": "Inquiry Queue"},
     ),
     (
         "003DEMO000000000",
@@ -414,6 +451,7 @@ DEMO_CASES = [
         Priority.LOW,
         Status.WORK_IN_PROGRESS,
         "This contact is matched to the wrong Acme.",
+        {"correct_account": "001DEMO000000001"},
     ),
 ]
 
@@ -434,6 +472,7 @@ def create_cases() -> int:
         priority,
         status,
         story,
+        given,
     ) in enumerate(DEMO_CASES):
         requester = get_user_model().objects.get(username=requester_name)
         record = Record.objects.get(external_id=external_id)
@@ -442,11 +481,11 @@ def create_cases() -> int:
         key = f"demo-{i}"
         if Case.objects.filter(submission_key=f"{requester.pk}:{key}").exists():
             continue
-        answers = {
-            d["name"]: sample_answer(d, requester)
-            for d in effective_fields(request_type, sub)
-            if d.get("required") or d.get("required_if")
-        }
+        answers = dict(given)
+        for definition in effective_fields(request_type, sub):
+            needed = definition["required"] or condition_holds(definition["required_if"], answers)
+            if needed and definition["name"] not in answers:
+                answers[definition["name"]] = sample_answer(definition, requester)
         result = submit_case(
             requester,
             record=record,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
-from supportdesk.cases.models import Case, CaseEvent, Priority, Upload
+from supportdesk.cases.models import Case, CaseEvent, Priority, Status, Upload
 from supportdesk.catalog.models import effective_fields
 from supportdesk.markup import render_markdown
 from supportdesk.records.models import Kind
@@ -203,8 +203,21 @@ def feed_item(event: CaseEvent, case: Case) -> FeedItem:
         label = Priority(priority).label if priority in Priority.values else priority
         detail = f"Priority {label}, sent to the {case.team.queue_name}." if label else ""
         return FeedItem(person(event.actor), "created the case", detail, event.created_at)
+    if event.kind == "case.status_changed":
+        before, after = (_status_label(event.data.get(k)) for k in ("from", "to"))
+        return FeedItem(
+            person(event.actor), "changed the status", f"{before} → {after}", event.created_at
+        )
+    if event.kind == "case.owner_changed":
+        taken = event.actor is not None and event.data.get("to") == event.actor.get_username()
+        text = "took ownership" if taken else f"assigned the case to {event.data.get('to')}"
+        return FeedItem(person(event.actor), text, "", event.created_at)
     text = humanize_key(event.kind.replace(".", " ")).lower()
     return FeedItem(person(event.actor), text, "", event.created_at)
+
+
+def _status_label(value: Any) -> str:
+    return Status(value).label if value in Status.values else str(value or "—")
 
 
 def case_page(case: Case) -> dict[str, Any]:
