@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from supportdesk.cases.display import case_page
 from supportdesk.cases.models import Case, Status
 from supportdesk.people.models import Membership, Team
 from supportdesk.records.models import Kind, Record
@@ -32,8 +33,6 @@ def test_demo_covers_every_role_kind_and_status_and_is_idempotent(capsys):
 
 
 def test_demo_answers_fit_their_request_types_and_the_feed_reads_naturally():
-    from supportdesk.cases.display import case_page
-
     call_command("demo")
     offer = Case.objects.get(sub_request__name="Private Offer")
     assert offer.details["marketplace"] == "AWS"

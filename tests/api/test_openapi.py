@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.conftest import make_token
+
 pytestmark = pytest.mark.django_db
 
 OPERATIONS = {
@@ -20,7 +22,8 @@ OPERATIONS = {
 
 
 @pytest.fixture
-def schema(client):
+def schema(client, rep):
+    client.force_login(rep)
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     return response.json()
@@ -59,5 +62,17 @@ def test_the_case_body_documents_its_required_fields(schema):
     assert set(case_in["required"]) == {"record", "team", "request_type", "description"}
 
 
-def test_the_docs_page_renders(client):
+def test_the_docs_page_renders(client, rep):
+    client.force_login(rep)
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_the_document_and_docs_need_a_session_or_a_token(client, rep):
+    for path in ("/api/v1/openapi.json", "/api/v1/docs"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+    raw = make_token(rep)
+    response = client.get("/api/v1/openapi.json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+    bad = client.get("/api/v1/openapi.json", HTTP_AUTHORIZATION="Bearer sd_wrong")
+    assert bad.status_code == 302

@@ -9,12 +9,15 @@ method → 403.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja.errors import AuthorizationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -85,3 +88,18 @@ class SessionAuth(APIKeyCookie):
 
 
 API_AUTH = [TokenAuth(), SessionAuth()]
+
+
+def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the API's docs and OpenAPI document: a session or a valid token, like the API."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        has_token = scheme.lower() == "bearer" and TokenAuth().authenticate(request, raw)
+        if request.user.is_authenticated or has_token:
+            return view(request, *args, **kwargs)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper

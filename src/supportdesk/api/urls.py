@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
 from supportdesk.api import cases, catalog, records, uploads
-from supportdesk.api.auth import API_AUTH
+from supportdesk.api.auth import API_AUTH, signed_in
 from supportdesk.api.errors import PROBLEM_CONTENT_TYPE, install_error_handlers
 
 DESCRIPTION = """\
@@ -45,6 +45,7 @@ api = SupportdeskAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=API_AUTH,
+    docs_decorator=signed_in,
 )
 install_error_handlers(api)
 api.add_router("", catalog.router)
