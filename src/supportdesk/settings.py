@@ -109,7 +109,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("STATIC_MANIFEST", not DEBUG)
+        # Hashed names once `collectstatic` has written its manifest; plain names before.
+        if env_bool("STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").exists())
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
