@@ -303,7 +303,11 @@ def test_a_file_field_is_answered_with_an_upload_id(rep_api, rep, opportunity):
 
 def test_a_file_field_answer_that_is_not_an_upload_id_is_named(rep_api, opportunity):
     errors = errors_of(rep_api.post_json("/api/v1/cases", po_exception("my-file.pdf")))
-    assert errors == {"details.customer_confirmation": "“my-file.pdf” is not an upload id."}
+    assert errors == {
+        "details.customer_confirmation": (
+            "“my-file.pdf” is not an upload id: upload the file first and send the id you get."
+        )
+    }
     assert not Case.objects.exists()
 
 

@@ -7,7 +7,6 @@ resolution errors and the submission errors together in one 422.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
@@ -27,10 +26,9 @@ from supportdesk.cases.services import (
     SubmitResult,
     submit_case,
 )
-from supportdesk.catalog.models import effective_fields
 from supportdesk.catalog.queries import Choice, resolve_choice
 from supportdesk.records.models import Record
-from supportdesk.records.queries import can_edit_record, records_readable_by
+from supportdesk.records.queries import records_readable_by
 
 router = Router(tags=["cases"])
 
@@ -40,31 +38,6 @@ PRIORITY_BY_NAME = {
     **{value: value for value in Priority.values},
     **{str(label).lower(): value for value, label in Priority.choices},
 }
-
-
-def _is_upload_id(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def file_answers(choice: Choice, details: Mapping[str, Any]) -> tuple[bool, dict[str, list[str]]]:
-    """Whether any file-type answer is given, and the answers that are not upload ids."""
-    if choice.request_type is None:
-        return False, {}
-    given, errors = False, {}
-    for definition in effective_fields(choice.request_type, choice.sub_request):
-        value = details.get(definition["name"])
-        if definition["type"] != "file" or not value:
-            continue
-        given = True
-        values = value if isinstance(value, list) else [value]
-        bad = [v for v in values if isinstance(v, str) and v.strip() and not _is_upload_id(v)]
-        if bad:
-            errors[f"details.{definition['name']}"] = [f"“{v}” is not an upload id." for v in bad]
-    return given, errors
 
 
 def attachment_out(attachment: Attachment) -> dict[str, Any]:
@@ -128,11 +101,6 @@ def _merge(submit_errors: Mapping[str, list[str]], choice: Choice) -> dict[str, 
     return {**choice.errors, **rest}
 
 
-def _require_edit_access(user: AbstractBaseUser, record: Record) -> None:
-    if not can_edit_record(user, record):
-        _refuse(user, record, RecordNotEditable("You need edit access to this record."))
-
-
 def _submit(
     user: AbstractBaseUser, record: Record, choice: Choice, payload: CaseIn, key: str | None
 ) -> SubmitResult:
@@ -182,18 +150,13 @@ def case_create(
         request_type=payload.request_type,
         sub_request=payload.sub_request,
     )
-    wants_files, bad_files = file_answers(choice, payload.details)
-    if bad_files:
-        _require_edit_access(user, record)
-        raise FieldErrors(bad_files)
     result = _submit(user, record, choice, payload, idempotency_key)
     if not result.created:  # a retry: the first submit's case, as its requester sees it
         case = case_for(user, result.case.number)
         return Status(200, case_out(case, case.attachments.all()))
     case = result.case
     case.team = case.request_type.team  # already loaded; saves a query
-    attachments = case.attachments.all() if payload.attachments or wants_files else []
-    return Status(201, case_out(case, attachments))
+    return Status(201, case_out(case, result.attachments))
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **problems(401, 404)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ class SubmissionInvalid(CaseError):
 class SubmitResult:
     case: Case
     created: bool
+    attachments: tuple[Attachment, ...] = ()  # those this submit created
 
 
 def validate_common(
@@ -90,18 +92,32 @@ def validate_catalog_choice(
 
 
 def claimable_uploads(requester: AbstractBaseUser, upload_ids: Sequence[str]) -> dict[str, Upload]:
-    """The requester's own unexpired uploads among `upload_ids`, by id."""
-    if not upload_ids:
+    """The requester's own unexpired uploads among `upload_ids`, keyed by the id as given.
+
+    An id that is no UUID at all is simply not found (and so reported as unknown).
+    """
+    wanted: dict[uuid.UUID, str] = {}
+    for given in upload_ids:
+        try:
+            wanted[uuid.UUID(str(given))] = given
+        except ValueError:
+            continue
+    if not wanted:
         return {}
-    uploads = Upload.objects.filter(
-        owner=requester, id__in=list(upload_ids), expires_at__gt=timezone.now()
-    )
-    return {str(u.id): u for u in uploads}
+    uploads = Upload.objects.filter(owner=requester, id__in=wanted, expires_at__gt=timezone.now())
+    return {wanted[u.id]: u for u in uploads}
 
 
 def _unknown_uploads(ids: Sequence[str], found: Mapping[str, Upload]) -> list[str]:
-    gone = "does not exist, is not yours, or has expired"
-    return [f"Upload {i} {gone}." for i in ids if i not in found]
+    return [_unknown_upload(i) for i in ids if i not in found]
+
+
+def _unknown_upload(given: str) -> str:
+    try:
+        uuid.UUID(str(given))
+    except ValueError:
+        return f"“{given}” is not an upload id: upload the file first and send the id you get."
+    return f"Upload {given} does not exist, is not yours, or has expired."
 
 
 def record_snapshot(record: Record) -> dict[str, Any]:
@@ -177,7 +193,7 @@ def submit_case(
 
     try:
         with transaction.atomic():
-            case = _create_case(
+            case, attachments = _create_case(
                 requester,
                 record=record,
                 request_type=request_type,
@@ -196,7 +212,7 @@ def submit_case(
         if existing := _submitted_with(key):
             return SubmitResult(existing, created=False)
         raise
-    return SubmitResult(case, created=True)
+    return SubmitResult(case, created=True, attachments=tuple(attachments))
 
 
 def _submitted_with(key: str | None) -> Case | None:
@@ -216,7 +232,7 @@ def _create_case(
     uploads: dict[str, Upload],
     key: str | None,
     **common: Any,
-) -> Case:
+) -> tuple[Case, list[Attachment]]:
     now = timezone.now()
     case = Case.objects.create(
         record=record,
@@ -232,9 +248,12 @@ def _create_case(
         updated_at=now,
         **common,
     )
+    attachments = []
     if uploads:
-        attached = _attach_uploads(case, requester, answers, file_fields, attachment_ids, uploads)
-        if attached:
+        attachments = _attach_uploads(
+            case, requester, answers, file_fields, attachment_ids, uploads
+        )
+        if any(name in answers for name in file_fields):
             Case.objects.filter(pk=case.pk).update(details=case.details)
     CaseEvent.objects.create(
         case=case,
@@ -253,7 +272,7 @@ def _create_case(
         url=case.get_absolute_url(),
         created_at=now,
     )
-    return case
+    return case, attachments
 
 
 def _attach_uploads(
@@ -263,7 +282,7 @@ def _attach_uploads(
     file_fields: list[str],
     attachment_ids: list[str],
     uploads: dict[str, Upload],
-) -> bool:
+) -> list[Attachment]:
     """Turn the claimed uploads into the case's attachments; file answers get attachment ids."""
     field_of = {i: name for name in file_fields for i in answers.get(name, [])}
     used = [i for i in dict.fromkeys([*attachment_ids, *field_of]) if i in uploads]
@@ -283,8 +302,8 @@ def _attach_uploads(
     for name in file_fields:
         if name in answers:
             answers[name] = [by_upload[i].pk for i in answers[name]]
-    Upload.objects.filter(id__in=used).delete()
-    return bool(file_fields)
+    Upload.objects.filter(pk__in=[uploads[i].pk for i in used]).delete()
+    return made
 
 
 def create_upload(owner: AbstractBaseUser, *, file: Any) -> Upload:

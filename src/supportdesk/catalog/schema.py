@@ -170,6 +170,29 @@ def to_json(value: Any) -> Any:
     return value
 
 
+LIST_TYPES = ("multi_picklist", "file")
+
+
+def _shape(definition: Mapping[str, Any], value: Any) -> tuple[Any, str]:
+    """An answer as the form expects it (forms take text, like HTTP), or why it cannot be.
+
+    The API accepts any JSON, so a date may arrive as a number or a list as an object.
+    """
+    if definition["type"] in LIST_TYPES:
+        items = value if isinstance(value, list) else [value]
+        if all(isinstance(item, str | type(None)) for item in items):
+            return value, ""
+        return value, "Give a list of texts."
+    if value is None or isinstance(value, str):
+        return value, ""
+    if isinstance(value, bool):
+        ok = definition["type"] == "checkbox"
+        return value, "" if ok else "Give a text or a number, not true or false."
+    if isinstance(value, int | float):
+        return str(value), ""
+    return value, "Give a single value, not a list or an object."
+
+
 class AnswersInvalid(Exception):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
@@ -185,8 +208,15 @@ def clean_answers(
     should learn about a misspelt field name rather than see it silently dropped).
     """
     definitions = list(definitions)
-    form = answers_form_class(definitions)(data=dict(data))
-    errors: dict[str, list[str]] = {}
+    shaped, errors = dict(data), {}
+    for definition in definitions:
+        if definition["name"] in data:
+            value, problem = _shape(definition, data[definition["name"]])
+            shaped[definition["name"]] = value
+            if problem:
+                errors[definition["name"]] = [problem]
+                del shaped[definition["name"]]
+    form = answers_form_class(definitions)(data=shaped)
     if strict:
         known = {d["name"] for d in definitions}
         for name in data:
@@ -194,7 +224,8 @@ def clean_answers(
                 errors[name] = ["This request type has no such field."]
     if not form.is_valid():
         for name, messages in form.errors.items():
-            errors.setdefault(name, []).extend(messages)
+            if name not in errors:  # a wrongly shaped answer also reads as missing
+                errors[name] = list(messages)
     if errors:
         raise AnswersInvalid(errors)
     return {
