@@ -20,6 +20,20 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class Resolution(models.TextChoices):
+    """How a case ended (required to close it)."""
+
+    RESOLVED = "resolved", "Resolved / actioned"
+    ANSWERED = "answered", "Question answered"
+    DUPLICATE = "duplicate", "Duplicate of another case"
+    NOT_POSSIBLE = "not_possible", "Cannot be done"
+    NO_RESPONSE = "no_response", "No response from the requester"
+    WITHDRAWN = "withdrawn", "Withdrawn by the requester"
+
+
+OPEN_STATUSES = ("new", "work_in_progress", "pending_response", "on_hold")
+
+
 class Priority(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
@@ -97,6 +111,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -143,9 +159,21 @@ class CaseWatcher(models.Model):
 
 
 class CaseEvent(models.Model):
-    """One thing that happened to a case. Append-only: the feed and the audit trail."""
+    """One thing that happened to a case. Append-only: the feed and the audit trail.
+
+    `internal` events (agents' internal notes) are shown to the owning team and admins only.
+    """
 
     CREATED = "case.created"
+    STATUS_CHANGED = "case.status_changed"
+    OWNER_CHANGED = "case.owner_changed"
+    TEAM_MOVED = "case.team_moved"
+    FIELD_CHANGED = "case.field_changed"
+    COMMENTED = "comment.added"
+    ATTACHMENT_ADDED = "attachment.added"
+    ATTACHMENT_REMOVED = "attachment.removed"
+    WATCHER_ADDED = "watcher.added"
+    MENTIONED = "case.mentioned"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=40)
@@ -153,6 +181,7 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     data = models.JSONField(default=dict, blank=True)
+    internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -164,7 +193,10 @@ class CaseEvent(models.Model):
 
 
 def attachment_path(instance: Attachment | Upload, filename: str) -> str:
-    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+    """A generated storage name: never the user's path or file name (only a tame extension)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = f".{extension}" if extension.isalnum() and len(extension) <= 8 else ""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
 class Upload(models.Model):
@@ -197,7 +229,16 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    event = models.ForeignKey(
+        CaseEvent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        help_text="The comment this file came with, if any.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from supportdesk.cases.models import Case, CaseWatcher, parse_number
+from supportdesk.cases.models import Attachment, Case, CaseEvent, CaseWatcher, parse_number
 from supportdesk.people.queries import team_ids_of
 from supportdesk.records.models import RecordShare
 
@@ -63,3 +63,24 @@ def cases_requested_by(user: AbstractBaseUser) -> QuerySet[Case]:
         .select_related("team", "request_type", "sub_request", "record")
         .order_by("-created_at", "-id")
     )
+
+
+def is_case_team_member(user: AbstractBaseUser, case: Case) -> bool:
+    """Members of the owning team and admins see internal notes and their files."""
+    return user.is_staff or case.team_id in team_ids_of(user)
+
+
+def feed_for(user: AbstractBaseUser, case: Case) -> QuerySet[CaseEvent]:
+    """The case's events this user may see, newest first (internal notes: team and admins)."""
+    events = case.events.select_related("actor").order_by("-created_at", "-id")
+    if not is_case_team_member(user, case):
+        events = events.filter(internal=False)
+    return events
+
+
+def attachments_visible_to(user: AbstractBaseUser, case: Case) -> QuerySet[Attachment]:
+    """The case's current files, less those of internal notes for people outside the team."""
+    files = case.attachments.filter(removed_at__isnull=True)
+    if not is_case_team_member(user, case):
+        files = files.exclude(event__internal=True)
+    return files

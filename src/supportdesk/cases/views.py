@@ -19,7 +19,7 @@ from supportdesk.cases import wizard
 from supportdesk.cases.display import case_page
 from supportdesk.cases.forms import accept_attribute, attachment_hint
 from supportdesk.cases.models import Case, RequestDraft
-from supportdesk.cases.queries import case_for, cases_requested_by
+from supportdesk.cases.queries import attachments_visible_to, case_for, cases_requested_by
 
 PAGE_SIZE = 50
 StepView = Callable[[HttpRequest, RequestDraft], HttpResponse]
@@ -46,7 +46,7 @@ def case_submitted(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
     case = case_for(request.user, number)
-    attachment = get_object_or_404(case.attachments, pk=pk)
+    attachment = get_object_or_404(attachments_visible_to(request.user, case), pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

@@ -1,0 +1,689 @@
+"""Working a case: every change an agent or requester makes after submission.
+
+Each action locks the case row, checks `policy.allowed_actions` and the expected version (a
+stale form gets CaseConflict and changes nothing), writes the case, exactly one feed event
+per change and the notifications it causes, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from supportdesk.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseWatcher,
+    Resolution,
+    Status,
+    Upload,
+)
+from supportdesk.cases.policy import Action, allowed_actions, role_in_team
+from supportdesk.cases.services import CaseError, claimable_uploads, validate_catalog_choice
+from supportdesk.catalog.models import effective_fields
+from supportdesk.catalog.schema import AnswersInvalid, clean_answers
+from supportdesk.notify.services import notify
+from supportdesk.people.models import Membership, Team
+
+COMMENT_MAX = 20000
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
+
+
+class ActionNotAllowed(CaseError):
+    """The user may not do this to the case now (pages show a message, the API 403)."""
+
+
+class CaseConflict(CaseError):
+    """Someone else changed the case first (the API answers 409); nothing was changed."""
+
+    def __init__(self, message: str, *, case: Case | None = None):
+        super().__init__(message)
+        self.case = case
+
+
+class ActionInvalid(CaseError):
+    """Field-level errors: {field: [messages]}."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(" ".join(m for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+def _name(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return "the queue"
+    return user.get_full_name() or user.get_username()
+
+
+def _lock(
+    case: Case, actor: AbstractBaseUser, action: Action | tuple[Action, ...], version: int | None
+) -> Case:
+    """The case as it is now, locked for this transaction, after the checks every action makes.
+
+    With several actions, any one of them being allowed is enough.
+    """
+    actions = action if isinstance(action, tuple) else (action,)
+    fresh = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("team", "owner", "requester", "request_type", "sub_request", "record")
+        .get(pk=case.pk)
+    )
+    if version is not None and fresh.version != version:
+        raise CaseConflict(
+            f"Case {fresh.number} changed since you opened it; review it and try again.",
+            case=fresh,
+        )
+    if not allowed_actions(actor, fresh) & set(actions):
+        raise ActionNotAllowed(_refusal(actor, fresh, actions[0]))
+    return fresh
+
+
+def _refusal(actor: AbstractBaseUser, case: Case, action: Action) -> str:
+    if action == Action.TAKE and case.owner_id is not None:
+        return f"Case {case.number} was already taken by {_name(case.owner)}."
+    if case.status == Status.CLOSED and action != Action.REOPEN:
+        return f"Case {case.number} is closed; reopen it first."
+    return f"You cannot {action.value.replace('_', ' ')} case {case.number} now."
+
+
+def _save(case: Case, *fields: str) -> None:
+    case.version += 1
+    case.updated_at = timezone.now()
+    case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _event(
+    case: Case, kind: str, actor: AbstractBaseUser | None, internal: bool = False, **data: Any
+) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data, internal=internal)
+
+
+def _responded(case: Case, actor: AbstractBaseUser) -> list[str]:
+    """First response = the first comment or status change by someone of the team."""
+    if case.first_response_at is None and (actor.is_staff or role_in_team(actor, case)):
+        case.first_response_at = timezone.now()
+        return ["first_response_at"]
+    return []
+
+
+def _set_status(case: Case, actor: AbstractBaseUser, status: str, **data: Any) -> CaseEvent:
+    before = case.status
+    case.status = status
+    fields = ["status", *_responded(case, actor)]
+    if status == Status.CLOSED:
+        case.closed_at = timezone.now()
+        fields += ["closed_at", "resolution", "resolution_note"]
+    elif before == Status.CLOSED:
+        case.closed_at, case.resolution, case.resolution_note = None, "", ""
+        fields += ["closed_at", "resolution", "resolution_note"]
+    _save(case, *fields)
+    return _event(case, CaseEvent.STATUS_CHANGED, actor, **{"from": before, "to": status}, **data)
+
+
+def _watchers(case: Case) -> list[AbstractBaseUser]:
+    return [w.user for w in case.watcher_links.select_related("user")]
+
+
+def _status_notice(case: Case, actor: AbstractBaseUser, title: str, body: str = "") -> None:
+    notify(
+        [case.requester, *_watchers(case)],
+        kind="case.status_changed",
+        case=case,
+        title=title,
+        body=body,
+        actor=actor,
+    )
+
+
+def _team_member(case: Case, username_or_user: Any) -> AbstractBaseUser:
+    User = get_user_model()
+    if isinstance(username_or_user, User):
+        user = username_or_user
+    else:
+        user = User.objects.filter(username=username_or_user, is_active=True).first()
+    if user is None or not Membership.objects.filter(user=user, team_id=case.team_id).exists():
+        raise ActionInvalid({"assignee": [f"Choose a member of {case.team.name}."]})
+    return user
+
+
+# ---- ownership ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def take_case(case: Case, *, agent: AbstractBaseUser, version: int | None = None) -> Case:
+    """An agent of the team takes an unowned case; of two racing agents exactly one wins."""
+    case = _lock(case, agent, Action.TAKE, version)
+    return _give(case, agent, to=agent)
+
+
+@transaction.atomic
+def assign_case(
+    case: Case, *, actor: AbstractBaseUser, assignee: Any, version: int | None = None
+) -> Case:
+    """An agent or lead gives the case to a member of its team."""
+    case = _lock(case, actor, Action.ASSIGN, version)
+    user = _team_member(case, assignee)
+    if case.owner_id == user.pk:
+        raise ActionInvalid({"assignee": [f"{_name(user)} already owns this case."]})
+    return _give(case, actor, to=user)
+
+
+def _give(case: Case, actor: AbstractBaseUser, *, to: AbstractBaseUser) -> Case:
+    before = case.owner
+    case.owner = to
+    fields = ["owner"]
+    if case.status == Status.NEW:
+        case.status = Status.WORK_IN_PROGRESS
+        fields.append("status")
+    fields += _responded(case, actor)
+    _save(case, *fields)
+    _event(
+        case,
+        CaseEvent.OWNER_CHANGED,
+        actor,
+        **{"from": before.get_username() if before else None, "to": to.get_username()},
+    )
+    if "status" in fields:
+        _event(
+            case,
+            CaseEvent.STATUS_CHANGED,
+            actor,
+            **{"from": Status.NEW, "to": Status.WORK_IN_PROGRESS},
+        )
+    title = f"Case {case.number} is now with {_name(to)}"
+    notify([case.requester, to], kind="case.owner_changed", case=case, title=title, actor=actor)
+    return case
+
+
+# ---- status ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ask_requester(
+    case: Case, *, agent: AbstractBaseUser, question: str, version: int | None = None
+) -> Case:
+    """Pending Response: the question goes in the feed and to the requester, who must act."""
+    case = _lock(case, agent, Action.ASK, version)
+    question = _required_text(question, "question", "Say what you need from the requester.")
+    comment = _event(case, CaseEvent.COMMENTED, agent, body=question, mentions=[], question=True)
+    _set_status(case, agent, Status.PENDING_RESPONSE, comment=comment.pk)
+    notify(
+        [case.requester],
+        kind="case.pending_response",
+        case=case,
+        title=f"Action needed on case {case.number}: {_name(agent)} asked a question",
+        body=question,
+        actor=agent,
+    )
+    return case
+
+
+@transaction.atomic
+def hold_case(
+    case: Case, *, agent: AbstractBaseUser, reason: str = "", version: int | None = None
+) -> Case:
+    case = _lock(case, agent, Action.HOLD, version)
+    _set_status(case, agent, Status.ON_HOLD, reason=reason.strip())
+    _status_notice(case, agent, f"Case {case.number} is on hold", reason.strip())
+    return case
+
+
+@transaction.atomic
+def resume_case(case: Case, *, agent: AbstractBaseUser, version: int | None = None) -> Case:
+    case = _lock(case, agent, Action.RESUME, version)
+    _set_status(case, agent, Status.WORK_IN_PROGRESS)
+    _status_notice(case, agent, f"Work resumed on case {case.number}")
+    return case
+
+
+@transaction.atomic
+def close_case(
+    case: Case,
+    *,
+    actor: AbstractBaseUser,
+    resolution: str,
+    note: str,
+    version: int | None = None,
+) -> Case:
+    """Close with a resolution (category and note); the requester may only withdraw."""
+    case = _lock(case, actor, (Action.CLOSE, Action.WITHDRAW), version)
+    if Action.CLOSE not in allowed_actions(actor, case) and resolution != Resolution.WITHDRAWN:
+        raise ActionNotAllowed("Only the team can close a case; you can withdraw your request.")
+    errors = {}
+    if resolution not in Resolution.values:
+        errors["resolution"] = ["Choose how the case was resolved."]
+    if not note.strip():
+        errors["note"] = ["Say what was done: the requester reads this."]
+    if errors:
+        raise ActionInvalid(errors)
+    case.resolution, case.resolution_note = resolution, note.strip()
+    _set_status(case, actor, Status.CLOSED, resolution=resolution, note=note.strip())
+    label = Resolution(resolution).label
+    _status_notice(case, actor, f"Case {case.number} was closed: {label}", note.strip())
+    return case
+
+
+@transaction.atomic
+def reopen_case(
+    case: Case, *, actor: AbstractBaseUser, reason: str, version: int | None = None
+) -> Case:
+    case = _lock(case, actor, Action.REOPEN, version)
+    reason = _required_text(reason, "reason", "Say why the case needs more work.")
+    _set_status(case, actor, Status.WORK_IN_PROGRESS, reason=reason)
+    notify(
+        [case.owner, case.requester, *_watchers(case)],
+        kind="case.reopened",
+        case=case,
+        title=f"Case {case.number} was reopened",
+        body=reason,
+        actor=actor,
+    )
+    return case
+
+
+def _required_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ActionInvalid({field: [message]})
+    if len(value) > COMMENT_MAX:
+        raise ActionInvalid({field: [f"Keep it under {COMMENT_MAX} characters."]})
+    return value
+
+
+# ---- the feed ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mentions:
+    users: list[AbstractBaseUser]
+    teams: list[str]  # team handles: not broadcast; the page offers "Ask <team> for help"
+    unknown: list[str]
+
+
+def find_mentions(body: str) -> Mentions:
+    """@username mentions of active users; @team-slug handles are reported, never expanded."""
+    handles = list(dict.fromkeys(m.group(1) for m in MENTION.finditer(body)))
+    if not handles:
+        return Mentions([], [], [])
+    users = {
+        u.username.lower(): u
+        for u in get_user_model().objects.filter(username__in=handles, is_active=True)
+    }
+    team_slugs = set(
+        Team.objects.filter(slug__in=[h.lower() for h in handles]).values_list("slug", flat=True)
+    )
+    found, teams, unknown = [], [], []
+    for handle in handles:
+        if handle.lower() in users:
+            found.append(users[handle.lower()])
+        elif handle.lower() in team_slugs:
+            teams.append(handle.lower())
+        else:
+            unknown.append(handle)
+    return Mentions(found, teams, unknown)
+
+
+@transaction.atomic
+def add_comment(
+    case: Case,
+    *,
+    author: AbstractBaseUser,
+    body: str,
+    internal: bool = False,
+    attachment_ids: Sequence[str] = (),
+) -> CaseEvent:
+    """A comment (or an agent's internal note) with files and @mentions.
+
+    A mentioned user is notified and, for a public comment, becomes a watcher (so they can
+    open the case); an internal note only reaches members of the team. A requester's public
+    reply to Pending Response puts the case back to Work in Progress.
+    """
+    case = _lock(case, author, Action.INTERNAL_NOTE if internal else Action.COMMENT, None)
+    body = _required_text(body, "body", "Write a comment.")
+    uploads = claimable_uploads(author, list(attachment_ids))
+    if missing := [i for i in attachment_ids if i not in uploads]:
+        raise ActionInvalid({"attachments": [f"Upload {i} is not available." for i in missing]})
+    mentions = find_mentions(body)
+    reachable = [u for u in mentions.users if not internal or _is_member(u, case)]
+    event = _event(
+        case,
+        CaseEvent.COMMENTED,
+        author,
+        internal=internal,
+        body=body,
+        mentions=[u.username for u in reachable],
+        team_handles=mentions.teams,
+    )
+    _attach(case, author, uploads, event=event)
+    for user in reachable:
+        if not internal:
+            _watch(case, user, added_by=author, reason="mention")
+    fields = [] if internal else _responded(case, author)
+    replied = not internal and author.pk == case.requester_id
+    if replied and case.status == Status.PENDING_RESPONSE:
+        _set_status(case, author, Status.WORK_IN_PROGRESS, reply=event.pk)
+    elif fields:
+        _save(case, *fields)
+    else:
+        _save(case)
+    _comment_notices(case, author, event, reachable, internal)
+    return event
+
+
+def _is_member(user: AbstractBaseUser, case: Case) -> bool:
+    return user.is_staff or Membership.objects.filter(user=user, team_id=case.team_id).exists()
+
+
+def _comment_notices(
+    case: Case,
+    author: AbstractBaseUser,
+    event: CaseEvent,
+    mentioned: list[AbstractBaseUser],
+    internal: bool,
+) -> None:
+    excerpt = event.data["body"][:300]
+    notify(
+        mentioned,
+        kind="case.mentioned",
+        case=case,
+        title=f"{_name(author)} mentioned you on case {case.number}",
+        body=excerpt,
+        actor=author,
+    )
+    audience = [case.owner, *_watchers(case)] + ([] if internal else [case.requester])
+    if internal:
+        audience = [u for u in audience if u is not None and _is_member(u, case)]
+    already = {u.pk for u in mentioned}
+    notify(
+        [u for u in audience if u is not None and u.pk not in already],
+        kind="comment.added",
+        case=case,
+        title=f"{_name(author)} {'added an internal note' if internal else 'commented'} "
+        f"on case {case.number}",
+        body=excerpt,
+        actor=author,
+    )
+
+
+def _attach(
+    case: Case, actor: AbstractBaseUser, uploads: dict, *, event: CaseEvent | None = None
+) -> list[Attachment]:
+    made = Attachment.objects.bulk_create(
+        Attachment(
+            case=case,
+            file=u.file.name,
+            name=u.name,
+            size=u.size,
+            content_type=u.content_type,
+            uploaded_by=actor,
+            event=event,
+        )
+        for u in uploads.values()
+    )
+    Upload.objects.filter(pk__in=[u.pk for u in uploads.values()]).delete()
+    return made
+
+
+@transaction.atomic
+def add_attachments(
+    case: Case, *, actor: AbstractBaseUser, upload_ids: Sequence[str]
+) -> list[Attachment]:
+    case = _lock(case, actor, Action.COMMENT, None)
+    uploads = claimable_uploads(actor, list(upload_ids))
+    if not uploads or len(uploads) != len(set(upload_ids)):
+        raise ActionInvalid({"attachments": ["Upload the files first, then attach them."]})
+    made = _attach(case, actor, uploads)
+    for attachment in made:
+        _event(
+            case, CaseEvent.ATTACHMENT_ADDED, actor, attachment=attachment.pk, name=attachment.name
+        )
+    _save(case)
+    return made
+
+
+@transaction.atomic
+def remove_attachment(case: Case, *, actor: AbstractBaseUser, attachment_id: int) -> Attachment:
+    """Hide a file from the case (kept in storage for the audit trail); uploader or team."""
+    case = _lock(case, actor, Action.COMMENT, None)
+    attachment = case.attachments.filter(pk=attachment_id, removed_at__isnull=True).first()
+    if attachment is None:
+        raise ActionInvalid({"attachment": ["No such file on this case."]})
+    if attachment.uploaded_by_id != actor.pk and not _is_member(actor, case):
+        raise ActionNotAllowed("Only whoever added a file, or the team, can remove it.")
+    attachment.removed_at = timezone.now()
+    attachment.save(update_fields=["removed_at"])
+    _event(
+        case, CaseEvent.ATTACHMENT_REMOVED, actor, attachment=attachment.pk, name=attachment.name
+    )
+    _save(case)
+    return attachment
+
+
+# ---- watchers, moves and edits -----------------------------------------------------------
+
+
+def _watch(case: Case, user: AbstractBaseUser, *, added_by: AbstractBaseUser, reason: str) -> bool:
+    _, created = CaseWatcher.objects.get_or_create(
+        case=case, user=user, defaults={"added_by": added_by}
+    )
+    if created:
+        _event(case, CaseEvent.WATCHER_ADDED, added_by, user=user.get_username(), reason=reason)
+    return created
+
+
+@transaction.atomic
+def add_watcher(case: Case, *, actor: AbstractBaseUser, username: str) -> bool:
+    case = _lock(case, actor, Action.ADD_WATCHER, None)
+    user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise ActionInvalid({"user": [f"There is no active user called “{username}”."]})
+    added = _watch(case, user, added_by=actor, reason="added")
+    if added:
+        _save(case)
+        notify(
+            [user],
+            kind="watcher.added",
+            case=case,
+            actor=actor,
+            title=f"{_name(actor)} added you as a watcher of case {case.number}",
+        )
+    return added
+
+
+@transaction.atomic
+def move_case(
+    case: Case,
+    *,
+    agent: AbstractBaseUser,
+    request_type: Any,
+    sub_request: Any = None,
+    reason: str,
+    version: int | None = None,
+) -> Case:
+    """Send a misrouted case to the team, type and sub-request that fit; it keeps its number.
+
+    The new team's queue owns it. Required answers the new type needs and the case lacks are
+    asked of the requester (Pending Response); otherwise the case waits as New.
+    """
+    case = _lock(case, agent, Action.MOVE, version)
+    reason = _required_text(reason, "reason", "Say why the case belongs elsewhere.")
+    if errors := validate_catalog_choice(case.record, request_type, sub_request):
+        raise ActionInvalid(errors)
+    same_sub = getattr(sub_request, "pk", None) == case.sub_request_id
+    if request_type.pk == case.request_type_id and same_sub:
+        raise ActionInvalid({"request_type": ["The case already has this request type."]})
+    before = {
+        "team": case.team.name,
+        "request_type": case.request_type.name,
+        "sub_request": case.sub_request.name if case.sub_request else None,
+    }
+    definitions = effective_fields(request_type, sub_request)
+    missing = [
+        d for d in definitions if d["required"] and case.details.get(d["name"]) in (None, "", [])
+    ]
+    case.team, case.request_type, case.sub_request = request_type.team, request_type, sub_request
+    case.owner = None
+    case.status = Status.PENDING_RESPONSE if missing else Status.NEW
+    _save(case, "team", "request_type", "sub_request", "owner", "status")
+    after = {
+        "team": case.team.name,
+        "request_type": request_type.name,
+        "sub_request": sub_request.name if sub_request else None,
+    }
+    _event(
+        case,
+        CaseEvent.TEAM_MOVED,
+        agent,
+        reason=reason,
+        **{"from": before, "to": after},
+        missing=[d["label"] for d in missing],
+    )
+    title = f"Case {case.number} moved to {case.team.name}"
+    body = reason
+    if missing:
+        title = f"Action needed on case {case.number}: {case.team.name} needs more details"
+        body = "Please add: " + ", ".join(d["label"] for d in missing)
+    notify(
+        [case.requester, *_watchers(case)],
+        kind="case.team_moved",
+        case=case,
+        title=title,
+        body=body,
+        actor=agent,
+    )
+    return case
+
+
+EDITABLE = {"subject": "Subject", "description": "Description", "needed_by": "Needed by"}
+
+
+@transaction.atomic
+def edit_case(
+    case: Case,
+    *,
+    actor: AbstractBaseUser,
+    changes: Mapping[str, Any] | None = None,
+    answers: Mapping[str, Any] | None = None,
+    version: int | None = None,
+) -> Case:
+    """Change the subject, description, needed-by date or answers; one feed event per field.
+
+    File answers are not edited here (files come and go as attachments). A requester who
+    supplies what a Pending Response case was missing puts it back to Work in Progress.
+    """
+    case = _lock(case, actor, Action.EDIT, version)
+    changes = dict(changes or {})
+    errors: dict[str, list[str]] = {
+        f: ["This field cannot be edited."] for f in changes if f not in EDITABLE
+    }
+    new = _clean_common_edits(changes, errors)
+    definitions = [
+        d for d in effective_fields(case.request_type, case.sub_request) if d["type"] != "file"
+    ]
+    new_details = dict(case.details)
+    if answers:
+        editable = {d["name"] for d in definitions}
+        current = {k: v for k, v in case.details.items() if k in editable}
+        try:
+            cleaned = clean_answers(definitions, {**current, **answers})
+        except AnswersInvalid as invalid:
+            errors.update({f"details.{k}": v for k, v in invalid.errors.items()})
+        else:
+            new_details = {k: v for k, v in case.details.items() if k not in editable} | cleaned
+    if errors:
+        raise ActionInvalid(errors)
+    changed = _record_field_changes(case, actor, new, new_details, definitions)
+    if not changed:
+        return case
+    for name, value in new.items():
+        setattr(case, name, value)
+    case.details = new_details
+    fields = [*new, "details"]
+    missing = [
+        d for d in definitions if d["required"] and new_details.get(d["name"]) in (None, "", [])
+    ]
+    if actor.pk == case.requester_id and case.status == Status.PENDING_RESPONSE and not missing:
+        _save(case, *fields)
+        _set_status(case, actor, Status.WORK_IN_PROGRESS, reply="details")
+    else:
+        _save(case, *fields)
+    notify(
+        [case.owner, case.requester, *_watchers(case)],
+        kind="case.field_changed",
+        case=case,
+        title=f"{_name(actor)} edited case {case.number}",
+        body=", ".join(changed),
+        actor=actor,
+    )
+    return case
+
+
+def _clean_common_edits(changes: Mapping[str, Any], errors: dict[str, list[str]]) -> dict:
+    new: dict[str, Any] = {}
+    if "subject" in changes:
+        subject = str(changes["subject"] or "").strip()
+        if not subject or len(subject) > 300:
+            errors["subject"] = ["Give a subject of 1 to 300 characters."]
+        new["subject"] = subject
+    if "description" in changes:
+        description = str(changes["description"] or "").strip()
+        if not description:
+            errors["description"] = ["Describe what you need."]
+        new["description"] = description
+    if "needed_by" in changes:
+        raw = changes["needed_by"]
+        try:
+            new["needed_by"] = dt.date.fromisoformat(str(raw)) if raw else None
+        except ValueError:
+            errors["needed_by"] = ["Enter a date as YYYY-MM-DD."]
+    return new
+
+
+def _record_field_changes(
+    case: Case,
+    actor: AbstractBaseUser,
+    new: Mapping[str, Any],
+    new_details: Mapping[str, Any],
+    definitions: list[dict],
+) -> list[str]:
+    """One `case.field_changed` event per field whose value really changed; their labels."""
+    changed = []
+    for name, value in new.items():
+        before = getattr(case, name)
+        if before != value:
+            changed.append(EDITABLE[name])
+            _event(
+                case,
+                CaseEvent.FIELD_CHANGED,
+                actor,
+                field=name,
+                label=EDITABLE[name],
+                **{"from": _plain(before), "to": _plain(value)},
+            )
+    for definition in definitions:
+        name = definition["name"]
+        before, after = case.details.get(name), new_details.get(name)
+        if before != after:
+            changed.append(definition["label"])
+            _event(
+                case,
+                CaseEvent.FIELD_CHANGED,
+                actor,
+                field=f"details.{name}",
+                label=definition["label"],
+                **{"from": before, "to": after},
+            )
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

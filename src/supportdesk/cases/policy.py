@@ -1,0 +1,105 @@
+"""Who may do what to a case, now. One place for the rules that pages, API and services share.
+
+`allowed_actions(user, case)` is what the case page shows; every service checks the same
+function before it changes anything, so a forbidden action cannot slip in through any door.
+Seeing the case at all is `cases.queries.cases_visible_to`; this module assumes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from supportdesk.cases.models import Case, Status
+from supportdesk.people.models import Membership
+
+
+class Action(StrEnum):
+    TAKE = "take"
+    ASSIGN = "assign"
+    ASK = "ask"  # ask the requester for information: Pending Response
+    HOLD = "hold"
+    RESUME = "resume"  # back to Work in Progress from On Hold or Pending Response
+    CLOSE = "close"
+    WITHDRAW = "withdraw"  # the requester closes their own request
+    REOPEN = "reopen"
+    MOVE = "move"
+    ADD_WATCHER = "add_watcher"
+    EDIT = "edit"
+    COMMENT = "comment"
+    INTERNAL_NOTE = "internal_note"
+
+
+ACTION_LABELS = {
+    Action.TAKE: "Take ownership",
+    Action.ASSIGN: "Assign to…",
+    Action.ASK: "Ask requester for information",
+    Action.HOLD: "Put on hold",
+    Action.RESUME: "Resume work",
+    Action.CLOSE: "Close",
+    Action.WITHDRAW: "Withdraw request",
+    Action.REOPEN: "Reopen",
+    Action.MOVE: "Move to another team",
+    Action.ADD_WATCHER: "Add watcher",
+    Action.EDIT: "Edit details",
+}
+
+
+def reopen_window() -> dt.timedelta:
+    return dt.timedelta(days=settings.CASE_REOPEN_DAYS)
+
+
+def role_in_team(user: AbstractBaseUser, case: Case) -> str | None:
+    """'agent' or 'lead' when the user belongs to the case's team (cached per case object)."""
+    cache = case.__dict__.setdefault("_roles", {})
+    if user.pk not in cache:
+        cache[user.pk] = (
+            Membership.objects.filter(user=user, team_id=case.team_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[user.pk]
+
+
+def allowed_actions(user: AbstractBaseUser, case: Case) -> set[Action]:
+    """Everything this user may do to this case right now (the case must be visible to them)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    staff = user.is_staff
+    agent = staff or role_in_team(user, case) is not None
+    requester = case.requester_id == user.pk
+    status = case.status
+    closed = status == Status.CLOSED
+    allowed = {Action.COMMENT}
+    if agent:
+        allowed |= {Action.INTERNAL_NOTE, Action.ADD_WATCHER}
+    if requester:
+        allowed.add(Action.ADD_WATCHER)
+    if closed:
+        recent = case.closed_at is not None and timezone.now() - case.closed_at <= reopen_window()
+        if agent or (requester and recent):
+            allowed.add(Action.REOPEN)
+        return allowed
+    if agent:
+        allowed |= {Action.ASSIGN, Action.MOVE, Action.EDIT, Action.CLOSE}
+        if case.owner_id is None and role_in_team(user, case) is not None:
+            allowed.add(Action.TAKE)
+        if status in (Status.WORK_IN_PROGRESS, Status.ON_HOLD):
+            allowed.add(Action.ASK)
+        if status == Status.WORK_IN_PROGRESS:
+            allowed.add(Action.HOLD)
+        if status in (Status.ON_HOLD, Status.PENDING_RESPONSE):
+            allowed.add(Action.RESUME)
+    if requester:
+        allowed.add(Action.WITHDRAW)
+        if status in (Status.NEW, Status.PENDING_RESPONSE):
+            allowed.add(Action.EDIT)
+    return allowed
+
+
+def may(user: AbstractBaseUser, case: Case, action: Action) -> bool:
+    return action in allowed_actions(user, case)
