@@ -19,6 +19,7 @@ from supportdesk.cases.actions import (
     edit_case,
     hold_case,
     move_case,
+    rate_case,
     reopen_case,
     resume_case,
     take_case,
@@ -187,3 +188,17 @@ def test_watchers_are_added_once_with_an_event(case, rep, outsider):
     assert add_watcher(case, actor=rep, username="olga")
     assert not add_watcher(case, actor=rep, username="olga")
     assert kinds(case).count(CaseEvent.WATCHER_ADDED) == 1
+
+
+def test_the_requester_rates_a_closed_case_once_and_may_change_it(case, deal_desk_agent, rep):
+    with pytest.raises(ActionNotAllowed):
+        rate_case(case, requester=rep, score=5)
+    case = close_case(case, actor=deal_desk_agent, resolution=Resolution.ANSWERED, note="Done")
+    assert Notification.objects.filter(user=rep, kind="case.closed").exists()
+    with pytest.raises(ActionInvalid):
+        rate_case(case, requester=rep, score=6)
+    with pytest.raises(ActionNotAllowed):
+        rate_case(case, requester=deal_desk_agent, score=1)
+    rate_case(case, requester=rep, score=4, comment="Quick, thanks")
+    rating = rate_case(case, requester=rep, score=5)
+    assert rating.score == 5 and kinds(case).count(CaseEvent.RATED) == 2

@@ -22,6 +22,7 @@ from supportdesk.cases.models import (
     Attachment,
     Case,
     CaseEvent,
+    CaseRating,
     CaseWatcher,
     Resolution,
     Status,
@@ -268,7 +269,23 @@ def close_case(
     case.resolution, case.resolution_note = resolution, note.strip()
     _set_status(case, actor, Status.CLOSED, resolution=resolution, note=note.strip())
     label = Resolution(resolution).label
-    _status_notice(case, actor, f"Case {case.number} was closed: {label}", note.strip())
+    others = [w for w in _watchers(case) if w.pk != case.requester_id]
+    notify(
+        others,
+        kind="case.status_changed",
+        case=case,
+        actor=actor,
+        title=f"Case {case.number} was closed: {label}",
+        body=note.strip(),
+    )
+    notify(
+        [case.requester],
+        kind="case.closed",
+        case=case,
+        actor=actor,
+        title=f"Case {case.number} was closed: {label} — how did we do?",
+        body=f"{note.strip()}\n\nRate the help you got from the case page.",
+    )
     return case
 
 
@@ -687,3 +704,28 @@ def _record_field_changes(
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@transaction.atomic
+def rate_case(
+    case: Case, *, requester: AbstractBaseUser, score: int, comment: str = ""
+) -> CaseRating:
+    """The requester rates a closed case from 1 to 5; rating again replaces the rating."""
+    case = _lock(case, requester, Action.RATE, None)
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ActionInvalid({"score": ["Choose a rating from 1 to 5."]})
+    comment = (comment or "").strip()[:COMMENT_MAX]
+    rating, _ = CaseRating.objects.update_or_create(
+        case=case, defaults={"score": score, "comment": comment, "updated_at": timezone.now()}
+    )
+    _event(case, CaseEvent.RATED, requester, score=score, comment=comment)
+    _save(case)
+    notify(
+        [case.owner],
+        kind="case.rated",
+        case=case,
+        actor=requester,
+        title=f"{_name(requester)} rated case {case.number} {score}/5",
+        body=comment,
+    )
+    return rating

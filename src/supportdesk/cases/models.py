@@ -174,6 +174,7 @@ class CaseEvent(models.Model):
     ATTACHMENT_REMOVED = "attachment.removed"
     WATCHER_ADDED = "watcher.added"
     MENTIONED = "case.mentioned"
+    RATED = "case.rated"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=40)
@@ -281,3 +282,23 @@ class RequestDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft request on {self.record_id} by {self.user_id}"
+
+
+class CaseRating(models.Model):
+    """The requester's satisfaction with a closed case (1–5), for the reports."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="caserating_score_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/5 for {self.case_id}"

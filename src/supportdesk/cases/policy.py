@@ -32,6 +32,7 @@ class Action(StrEnum):
     EDIT = "edit"
     COMMENT = "comment"
     INTERNAL_NOTE = "internal_note"
+    RATE = "rate"  # the requester rates a closed case
 
 
 ACTION_LABELS = {
@@ -46,6 +47,7 @@ ACTION_LABELS = {
     Action.MOVE: "Move to another team",
     Action.ADD_WATCHER: "Add watcher",
     Action.EDIT: "Edit details",
+    Action.RATE: "Rate this case",
 }
 
 
@@ -83,6 +85,8 @@ def allowed_actions(user: AbstractBaseUser, case: Case) -> set[Action]:
         recent = case.closed_at is not None and timezone.now() - case.closed_at <= reopen_window()
         if agent or (requester and recent):
             allowed.add(Action.REOPEN)
+        if requester:
+            allowed.add(Action.RATE)
         return allowed
     if agent:
         allowed |= {Action.ASSIGN, Action.MOVE, Action.EDIT, Action.CLOSE}
