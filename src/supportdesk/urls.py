@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("supportdesk.cases.urls")),
     path("records/", include("supportdesk.records.urls")),
     path("notifications/", include("supportdesk.notify.urls")),
+    path("departments/", include("supportdesk.catalog.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -44,7 +44,8 @@ from supportdesk.cases.services import (
     submit_case,
     validate_catalog_choice,
 )
-from supportdesk.catalog.models import Redirect, RequestType, SubRequest, effective_fields
+from supportdesk.catalog.models import RequestType, SubRequest, effective_fields
+from supportdesk.catalog.queries import redirect_rows  # noqa: F401 (the team step shows them)
 from supportdesk.catalog.schema import (
     AnswersForm,
     AnswersInvalid,
@@ -202,11 +203,6 @@ def teams_for(record: Record) -> list[Team]:
         .distinct()
         .order_by("position", "name")
     )
-
-
-def redirect_rows() -> list[tuple[Redirect, SafeString]]:
-    """Departments that handle their requests elsewhere, with their instructions as HTML."""
-    return [(r, render_markdown(r.instructions)) for r in Redirect.objects.filter(is_active=True)]
 
 
 def save_team(draft: RequestDraft, raw: str | None, teams: list[Team]) -> Errors:

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.safestring import SafeString
 
-from supportdesk.catalog.models import RequestType, SubRequest
+from supportdesk.catalog.models import Redirect, RequestType, SubRequest
+from supportdesk.markup import render_markdown
 from supportdesk.people.models import Team
 from supportdesk.people.queries import teams_by_name
 from supportdesk.records.models import Kind
@@ -139,3 +141,8 @@ def _no_request_type(kind: str, team_name: str, type_name: str) -> dict[str, lis
         else "Choose a request type"
     )
     return {"request_type": [f"{what}; choose one of {_quoted(names)}."]}
+
+
+def redirect_rows() -> list[tuple[Redirect, SafeString]]:
+    """Departments that handle their requests elsewhere, with their instructions as HTML."""
+    return [(r, render_markdown(r.instructions)) for r in Redirect.objects.filter(is_active=True)]
