@@ -17,6 +17,7 @@ from supportdesk.cases.services import (
     purge_expired_uploads,
     submit_case,
 )
+from supportdesk.catalog.models import NO_RECORD, RequestType
 from supportdesk.notify.models import Notification
 from tests.conftest import team
 from tests.factories import RequestTypeFactory, SubRequestFactory
@@ -197,3 +198,33 @@ def test_expired_uploads_are_purged_with_their_files_and_kept_ones_survive(rep):
     assert purge_expired_uploads() == 1
     assert list(Upload.objects.all()) == [kept]
     assert not storage.exists(path)
+
+
+def test_requests_of_no_kind_are_raised_without_a_record_and_can_name_watchers(rep, outsider):
+    break_fix = RequestType.objects.get(kind=NO_RECORD, name="Break/Fix Request")
+    shot = upload(rep, "error.png", b"\x89PNG")
+    answers = {
+        "application": "Supportdesk (request forms and cases)",
+        "short_description": "Submit button does nothing",
+        "error_screenshot": [str(shot.id)],
+    }
+    case = submit_case(
+        rep,
+        record=None,
+        request_type=break_fix,
+        description="Clicking Submit on the review step shows a spinner forever.",
+        answers=answers,
+        watchers=["olga"],
+        subject="Problem: Submit button does nothing",
+    ).case
+    assert case.record is None and case.record_snapshot == {}
+    assert case.team.name == "IT / Enterprise Applications"
+    assert case.subject == "Problem: Submit button does nothing"
+    assert set(case.watchers.values_list("username", flat=True)) == {"rita", "olga"}
+    assert Notification.objects.filter(user=outsider, kind="watcher.added").exists()
+
+
+def test_a_record_type_needs_a_record_and_unknown_watchers_are_named(rep, opportunity, quote_help):
+    with pytest.raises(SubmissionInvalid) as caught:
+        submit(rep, None, quote_help, watchers=["nobody"])
+    assert set(caught.value.errors) == {"request_type", "watchers"}

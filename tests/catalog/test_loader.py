@@ -27,8 +27,8 @@ from tests.factories import RecordFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SIZES = {"teams": 7, "redirects": 8, "request_types": 89, "sub_requests": 18}
-SUMMARY = "catalog: 7 teams, 8 redirects, 89 request types, 18 sub-requests"
+SIZES = {"teams": 7, "redirects": 8, "request_types": 90, "sub_requests": 18}
+SUMMARY = "catalog: 7 teams, 8 redirects, 90 request types, 18 sub-requests"
 
 
 def snapshot() -> tuple[list[dict], ...]:
@@ -58,7 +58,7 @@ def test_loading_into_an_empty_database_creates_everything():
     empty_the_catalog()
     report = load_catalog()
     assert counts(report, "created") == SIZES
-    assert str(report) == f"{SUMMARY} — 122 created, 0 updated, 0 deactivated"
+    assert str(report) == f"{SUMMARY} — 123 created, 0 updated, 0 deactivated"
     billing = Team.objects.get(name="Billing")
     assert (billing.slug, billing.aliases, billing.position) == ("billing", ["Billing Team"], 0)
     assert Team.objects.get(slug="it-enterprise-applications").position == 6
@@ -162,9 +162,9 @@ def test_an_entry_removed_from_the_file_is_deactivated_not_deleted(catalog_data,
 
 def test_an_entry_put_back_in_the_file_is_reactivated(catalog_data, write_catalog):
     smaller = copy.deepcopy(catalog_data)
-    del smaller["request_types"][-1]  # the IT team's break/fix request, on all nine kinds
+    del smaller["request_types"][-1]  # the IT team's break/fix: nine kinds and no record
     del smaller["teams"][-1]
-    assert counts(load_catalog(write_catalog(smaller)), "deactivated")["request_types"] == 9
+    assert counts(load_catalog(write_catalog(smaller)), "deactivated")["request_types"] == 10
     assert not Team.objects.get(name="IT / Enterprise Applications").is_active
 
     report = load_catalog(write_catalog(catalog_data))
@@ -172,10 +172,10 @@ def test_an_entry_put_back_in_the_file_is_reactivated(catalog_data, write_catalo
     assert counts(report, "updated") == {
         "teams": 1,
         "redirects": 0,
-        "request_types": 9,
+        "request_types": 10,
         "sub_requests": 0,
     }
-    assert RequestType.objects.filter(name="Break/Fix Request", is_active=True).count() == 9
+    assert RequestType.objects.filter(name="Break/Fix Request", is_active=True).count() == 10
 
 
 def break_a_field_type(data):
@@ -302,7 +302,7 @@ def test_the_command_prints_its_report():
 def test_the_command_prints_per_model_counts_when_verbose():
     out = StringIO()
     call_command("loadcatalog", verbosity=2, stdout=out)
-    assert "request types: 0 created, 0 updated, 0 deactivated, 89 unchanged" in out.getvalue()
+    assert "request types: 0 created, 0 updated, 0 deactivated, 90 unchanged" in out.getvalue()
 
 
 def test_the_command_loads_another_file(catalog_data, write_catalog):

@@ -58,7 +58,13 @@ class Case(models.Model):
 
     # FKs led by a composite index below need no index of their own (cheaper inserts).
     record = models.ForeignKey(
-        "records.Record", on_delete=models.PROTECT, related_name="cases", db_index=False
+        "records.Record",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+        null=True,
+        blank=True,
+        help_text="Empty for requests not raised on a record (problem reports).",
     )
     team = models.ForeignKey(
         "people.Team", on_delete=models.PROTECT, related_name="cases", db_index=False

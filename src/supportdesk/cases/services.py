@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from supportdesk.cases.models import Attachment, Case, CaseEvent, CaseWatcher, Priority, Upload
-from supportdesk.catalog.models import RequestType, SubRequest, effective_fields
+from supportdesk.catalog.models import NO_RECORD, RequestType, SubRequest, effective_fields
 from supportdesk.catalog.schema import AnswersInvalid, clean_answers
 from supportdesk.notify.models import Notification
 from supportdesk.records.models import Record
@@ -72,12 +73,13 @@ def validate_common(
 
 
 def validate_catalog_choice(
-    record: Record, request_type: RequestType | None, sub_request: SubRequest | None
+    record: Record | None, request_type: RequestType | None, sub_request: SubRequest | None
 ) -> dict[str, list[str]]:
     if request_type is None or not request_type.is_active:
         return {"request_type": ["Choose a request type."]}
-    if request_type.kind != record.kind:
-        return {"request_type": [f"“{request_type.name}” is not offered for this kind of record."]}
+    if request_type.kind != (record.kind if record is not None else NO_RECORD):
+        where = "this kind of record" if record is not None else "requests without a record"
+        return {"request_type": [f"“{request_type.name}” is not offered for {where}."]}
     if not request_type.team.is_active:
         return {"team": [f"{request_type.team.name} does not take requests now."]}
     if sub_request is None:
@@ -132,15 +134,17 @@ def record_snapshot(record: Record) -> dict[str, Any]:
     }
 
 
-def case_subject(record: Record, request_type: RequestType, sub_request: SubRequest | None) -> str:
+def case_subject(
+    record: Record | None, request_type: RequestType, sub_request: SubRequest | None
+) -> str:
     what = request_type.label + (f" / {sub_request.label}" if sub_request else "")
-    return f"{what} — {record.name}"[:300]
+    return f"{what} — {record.name}"[:300] if record is not None else what[:300]
 
 
 def submit_case(
     requester: AbstractBaseUser,
     *,
-    record: Record,
+    record: Record | None,
     request_type: RequestType | None,
     sub_request: SubRequest | None = None,
     priority: str = Priority.MEDIUM,
@@ -149,17 +153,19 @@ def submit_case(
     needed_by: dt.date | None = None,
     answers: Mapping[str, Any] | None = None,
     attachment_ids: Sequence[str] = (),
+    watchers: Sequence[str] = (),
+    subject: str = "",
     submission_key: str | None = None,
 ) -> SubmitResult:
     """Create a case with everything it needs, or nothing.
 
-    A `submission_key` (idempotency key or one-time form token) makes retries safe: the same
-    requester submitting the same key again gets the case the first submit created.
+    Requests on a record need edit access to it; request types of no kind (problem reports)
+    are raised without one. A `submission_key` (idempotency key or one-time form token) makes
+    retries safe: the same requester submitting the same key again gets the first case.
     """
     key = f"{requester.pk}:{submission_key}" if submission_key else None
-    if not can_edit_record(requester, record):
+    if record is not None and not can_edit_record(requester, record):
         raise RecordNotEditable("You need edit access to this record to request support.")
-
     errors = validate_catalog_choice(record, request_type, sub_request)
     errors.update(
         validate_common(
@@ -169,6 +175,46 @@ def submit_case(
             needed_by=needed_by,
         )
     )
+    checked = _check_answers(requester, request_type, sub_request, answers, attachment_ids, errors)
+    watching = _watchers_named(watchers, requester, errors)
+    if errors:
+        # A retry of a submit that succeeded may no longer validate (its uploads are claimed).
+        if existing := _submitted_with(key):
+            return SubmitResult(existing, created=False)
+        raise SubmissionInvalid(errors)
+    try:
+        with transaction.atomic():
+            case, attachments = _create_case(
+                requester,
+                record=record,
+                request_type=request_type,
+                sub_request=sub_request,
+                subject=subject.strip()[:300] or case_subject(record, request_type, sub_request),
+                priority=priority,
+                urgent_reason=urgent_reason.strip() if priority == Priority.URGENT else "",
+                description=description.strip(),
+                needed_by=needed_by,
+                attachment_ids=list(attachment_ids),
+                watchers=watching,
+                key=key,
+                **checked,
+            )
+    except IntegrityError:
+        if existing := _submitted_with(key):
+            return SubmitResult(existing, created=False)
+        raise
+    return SubmitResult(case, created=True, attachments=tuple(attachments))
+
+
+def _check_answers(
+    requester: AbstractBaseUser,
+    request_type: RequestType | None,
+    sub_request: SubRequest | None,
+    answers: Mapping[str, Any] | None,
+    attachment_ids: Sequence[str],
+    errors: dict[str, list[str]],
+) -> dict[str, Any]:
+    """Clean the answers and find the uploads they and the attachments name; add errors."""
     cleaned: dict[str, Any] = {}
     definitions: list[dict] = []
     if "request_type" not in errors and "sub_request" not in errors:
@@ -185,34 +231,21 @@ def submit_case(
     for name in file_fields:
         if bad := _unknown_uploads(cleaned.get(name, []), uploads):
             errors[f"details.{name}"] = bad
-    if errors:
-        # A retry of a submit that succeeded may no longer validate (its uploads are claimed).
-        if existing := _submitted_with(key):
-            return SubmitResult(existing, created=False)
-        raise SubmissionInvalid(errors)
+    return {"answers": cleaned, "file_fields": file_fields, "uploads": uploads}
 
-    try:
-        with transaction.atomic():
-            case, attachments = _create_case(
-                requester,
-                record=record,
-                request_type=request_type,
-                sub_request=sub_request,
-                priority=priority,
-                urgent_reason=urgent_reason.strip() if priority == Priority.URGENT else "",
-                description=description.strip(),
-                needed_by=needed_by,
-                answers=cleaned,
-                file_fields=file_fields,
-                attachment_ids=list(attachment_ids),
-                uploads=uploads,
-                key=key,
-            )
-    except IntegrityError:
-        if existing := _submitted_with(key):
-            return SubmitResult(existing, created=False)
-        raise
-    return SubmitResult(case, created=True, attachments=tuple(attachments))
+
+def _watchers_named(
+    usernames: Sequence[str], requester: AbstractBaseUser, errors: dict[str, list[str]]
+) -> list[AbstractBaseUser]:
+    names = [n.strip().lstrip("@") for n in usernames if n and n.strip()]
+    if not names:
+        return []
+    found = {
+        u.username: u for u in get_user_model().objects.filter(username__in=names, is_active=True)
+    }
+    if unknown := [n for n in names if n not in found]:
+        errors["watchers"] = [f"There is no active user called “{n}”." for n in unknown]
+    return [found[n] for n in dict.fromkeys(names) if n in found and found[n].pk != requester.pk]
 
 
 def _submitted_with(key: str | None) -> Case | None:
@@ -223,11 +256,13 @@ def _submitted_with(key: str | None) -> Case | None:
 def _create_case(
     requester: AbstractBaseUser,
     *,
-    record: Record,
+    record: Record | None,
     request_type: RequestType,
     sub_request: SubRequest | None,
+    subject: str,
     answers: dict[str, Any],
     file_fields: list[str],
+    watchers: list[AbstractBaseUser],
     attachment_ids: list[str],
     uploads: dict[str, Upload],
     key: str | None,
@@ -239,9 +274,9 @@ def _create_case(
         team_id=request_type.team_id,
         request_type=request_type,
         sub_request=sub_request,
-        subject=case_subject(record, request_type, sub_request),
+        subject=subject,
         details=answers,
-        record_snapshot=record_snapshot(record),
+        record_snapshot=record_snapshot(record) if record is not None else {},
         requester=requester,
         submission_key=key,
         created_at=now,
@@ -263,6 +298,8 @@ def _create_case(
         created_at=now,
     )
     CaseWatcher.objects.create(case=case, user=requester, added_by=requester, created_at=now)
+    if watchers:
+        _add_initial_watchers(case, requester, watchers, now)
     Notification.objects.create(
         user=requester,
         kind="case.created",
@@ -273,6 +310,35 @@ def _create_case(
         created_at=now,
     )
     return case, attachments
+
+
+def _add_initial_watchers(
+    case: Case, requester: AbstractBaseUser, watchers: list[AbstractBaseUser], now: dt.datetime
+) -> None:
+    CaseWatcher.objects.bulk_create(
+        CaseWatcher(case=case, user=u, added_by=requester, created_at=now) for u in watchers
+    )
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            kind="watcher.added",
+            actor=requester,
+            created_at=now,
+            data={"user": u.get_username(), "reason": "added"},
+        )
+        for u in watchers
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            user=u,
+            kind="watcher.added",
+            case=case,
+            url=case.get_absolute_url(),
+            title=f"{requester.get_full_name() or requester.get_username()} added you "
+            f"as a watcher of case {case.number}",
+        )
+        for u in watchers
+    )
 
 
 def _attach_uploads(

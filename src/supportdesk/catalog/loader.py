@@ -23,7 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.utils.text import slugify
 
 from supportdesk.catalog.definitions import CatalogError, validate_field_definitions
-from supportdesk.catalog.models import Redirect, RequestType, SubRequest
+from supportdesk.catalog.models import NO_RECORD, Redirect, RequestType, SubRequest
 from supportdesk.catalog.queries import bump_catalog_version
 from supportdesk.people.models import Team
 from supportdesk.records.models import Kind
@@ -294,7 +294,7 @@ def _parse_request_types(
         for entry in _list(group["types"], where=f"{where} types", non_empty=True):
             position += 1
             for kind in kinds:
-                place = f"{Kind(kind).label} / {group['team']}"
+                place = f"{Kind(kind).label if kind else 'No record'} / {group['team']}"
                 spec = _parse_type(
                     entry,
                     kind=kind,
@@ -311,14 +311,18 @@ def _parse_request_types(
     return specs
 
 
+NO_RECORD_KIND = "none"  # in the file: a request raised without a record (problem reports)
+
+
 def _kinds(raw: object, *, where: str) -> list[str]:
     kinds = _list(raw, where=f"{where} kinds", non_empty=True)
     for kind in kinds:
-        if kind not in Kind.values:
-            raise CatalogError(f"{where}: unknown kind {kind!r} (known: {', '.join(Kind.values)}).")
+        if kind not in Kind.values and kind != NO_RECORD_KIND:
+            known = ", ".join([*Kind.values, NO_RECORD_KIND])
+            raise CatalogError(f"{where}: unknown kind {kind!r} (known: {known}).")
     if len(set(kinds)) != len(kinds):
         raise CatalogError(f"{where}: a kind is repeated.")
-    return list(kinds)
+    return [NO_RECORD if kind == NO_RECORD_KIND else kind for kind in kinds]
 
 
 def _resolve_team(raw: object, spellings: Mapping[str, str], *, where: str) -> str:

@@ -11,8 +11,13 @@ from django.db import models
 from supportdesk.records.models import Kind
 
 
+NO_RECORD = ""  # a request type raised without a record (problem reports)
+
+
 class RequestType(models.Model):
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(
+        max_length=30, choices=Kind.choices, blank=True, help_text="Empty: not raised on a record."
+    )
     team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="request_types")
     name = models.CharField(max_length=200)
     display_name = models.CharField(max_length=200, blank=True)
