@@ -31,7 +31,14 @@ CASE_KEYS = {
     "record",
     "details",
     "attachments",
+    "watchers",
+    "version",
+    "resolution",
+    "resolution_note",
     "created_at",
+    "first_response_at",
+    "closed_at",
+    "actions",
     "url",
 }
 PRIVATE_OFFER = {
@@ -106,6 +113,13 @@ def test_the_rep_creates_a_case_and_gets_201_with_the_case(rep_api, rep, opportu
         "record": "006ACME0001",
         "details": PRIVATE_OFFER,
         "attachments": [],
+        "watchers": ["rita"],
+        "version": 1,
+        "resolution": None,
+        "resolution_note": "",
+        "first_response_at": None,
+        "closed_at": None,
+        "actions": ["add_watcher", "comment", "edit", "withdraw"],
         "url": f"http://127.0.0.1:8000/cases/{case.number}/",
     }
     assert len(body["number"]) == 8
@@ -288,6 +302,7 @@ def test_uploaded_files_become_attachments(rep_api, rep, opportunity):
         "content_type": "application/pdf",
         "field_name": "",
         "url": f"http://127.0.0.1:8000/cases/{case.number}/attachments/{pk}/",
+        "download_url": f"http://127.0.0.1:8000/api/v1/cases/{case.number}/attachments/{pk}/download",
     }
     assert not Upload.objects.exists()
 
@@ -416,7 +431,9 @@ def test_the_requester_reads_the_case(rep_api, case):
 @pytest.mark.parametrize("who", ["deal_desk_agent", "admin_user"])
 def test_the_owning_team_and_admins_read_the_case(api_client, request, who, case):
     client = api_client(request.getfixturevalue(who))
-    assert client.get(f"/api/v1/cases/{case['number']}").json() == case
+    body = client.get(f"/api/v1/cases/{case['number']}").json()
+    assert body | {"actions": case["actions"]} == case  # the actions are the caller's own
+    assert {"assign", "close", "internal_note"} <= set(body["actions"])
 
 
 @pytest.mark.parametrize("who", ["outsider", "billing_agent"])
@@ -463,8 +480,9 @@ def test_the_list_shows_nothing_the_caller_may_not_see(api_client, outsider, cas
 # --- cost ---------------------------------------------------------------------------------
 
 # token + user, record, request type + team, its sub-requests; then submit_case's transaction:
-# savepoint, case, event, watcher, notification, release (BEGIN/COMMIT outside tests).
-POST_CASE_QUERIES = 10
+# savepoint, case, event, watcher, notification, release (BEGIN/COMMIT outside tests); then
+# for the answer, the watchers and the caller's role in the team (for `actions`).
+POST_CASE_QUERIES = 12
 
 
 def test_creating_a_case_takes_a_fixed_small_number_of_queries(

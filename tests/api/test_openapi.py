@@ -18,6 +18,29 @@ OPERATIONS = {
     ("get", "/api/v1/cases"),
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases/{number}"),
+    ("patch", "/api/v1/cases/{number}"),
+    ("post", "/api/v1/cases/{number}/take"),
+    ("post", "/api/v1/cases/{number}/assign"),
+    ("post", "/api/v1/cases/{number}/ask"),
+    ("post", "/api/v1/cases/{number}/hold"),
+    ("post", "/api/v1/cases/{number}/resume"),
+    ("post", "/api/v1/cases/{number}/close"),
+    ("post", "/api/v1/cases/{number}/reopen"),
+    ("post", "/api/v1/cases/{number}/move"),
+    ("get", "/api/v1/cases/{number}/watchers"),
+    ("post", "/api/v1/cases/{number}/watchers"),
+    ("get", "/api/v1/cases/{number}/events"),
+    ("post", "/api/v1/cases/{number}/comments"),
+    ("get", "/api/v1/cases/{number}/attachments"),
+    ("post", "/api/v1/cases/{number}/attachments"),
+    ("delete", "/api/v1/cases/{number}/attachments/{attachment_id}"),
+    ("get", "/api/v1/cases/{number}/attachments/{attachment_id}/download"),
+}
+# Every change to a case: refused (403), hidden (404), stale or raced (409), invalid (422).
+CASE_CHANGES = {
+    (m, p)
+    for m, p in OPERATIONS
+    if m in {"post", "patch", "delete"} and p.startswith("/api/v1/cases/{number}")
 }
 
 
@@ -55,6 +78,30 @@ def test_errors_are_documented_as_problem_details(schema):
     assert set(create) == {"200", "201", "401", "403", "404", "422"}
     validation = schema["components"]["schemas"]["ValidationProblem"]
     assert {"type", "title", "status", "detail", "errors"} <= set(validation["properties"])
+
+
+def test_every_change_to_a_case_documents_refusal_conflict_and_errors(schema):
+    for method, path in CASE_CHANGES:
+        responses = schema["paths"][path][method]["responses"]
+        assert {"401", "403", "404", "409", "422"} <= set(responses), (method, path)
+        conflict = responses["409"]["content"]["application/problem+json"]["schema"]
+        assert conflict == {"$ref": "#/components/schemas/ConflictProblem"}
+    assert "version" in schema["components"]["schemas"]["ConflictProblem"]["properties"]
+
+
+def test_the_download_documents_a_binary_answer(schema):
+    path = "/api/v1/cases/{number}/attachments/{attachment_id}/download"
+    ok = schema["paths"][path]["get"]["responses"]["200"]
+    assert ok["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
+
+
+def test_action_bodies_document_their_required_fields(schema):
+    components = schema["components"]["schemas"]
+    assert set(components["CloseIn"]["required"]) == {"resolution", "note"}
+    assert set(components["MoveIn"]["required"]) == {"team", "request_type", "reason"}
+    assert components["CloseIn"]["properties"]["resolution"]["enum"][0] == "resolved"
 
 
 def test_the_case_body_documents_its_required_fields(schema):

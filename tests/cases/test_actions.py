@@ -65,7 +65,7 @@ def test_a_second_taker_is_told_who_has_it_and_nothing_changes(case, deal_desk_a
     other = UserFactory(username="otto")
     MembershipFactory(user=other, team=case.team)
     take_case(case, agent=deal_desk_agent)
-    with pytest.raises(ActionNotAllowed, match="already taken by Dan Desk"):
+    with pytest.raises(CaseConflict, match="already taken by Dan Desk"):
         take_case(case, agent=other)
     case.refresh_from_db()
     assert case.owner == deal_desk_agent and kinds(case).count(CaseEvent.OWNER_CHANGED) == 1

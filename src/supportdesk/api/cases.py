@@ -12,14 +12,23 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from ninja import Header, Query, Router, Status
 
 from supportdesk.api.errors import FieldErrors, problems
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from supportdesk.api.schemas import CaseIn, CaseOut, CasePage
-from supportdesk.cases.models import Attachment, Case, Priority
-from supportdesk.cases.queries import case_for, cases_requested_by, cases_visible_to
+from supportdesk.cases.models import Attachment, Case, CaseWatcher, Priority
+from supportdesk.cases.policy import allowed_actions, prime_roles
+from supportdesk.cases.queries import (
+    attachments_visible_to,
+    case_for,
+    cases_requested_by,
+    cases_visible_to,
+    visible_attachments,
+)
 from supportdesk.cases.services import (
     RecordNotEditable,
     SubmissionInvalid,
@@ -40,20 +49,42 @@ PRIORITY_BY_NAME = {
 }
 
 
-def attachment_out(attachment: Attachment) -> dict[str, Any]:
+def attachment_out(attachment: Attachment, number: str) -> dict[str, Any]:
+    """A file of case `number` (given, so a feed page never loads the case per file)."""
     return {
         "id": attachment.pk,
         "name": attachment.name,
         "size": attachment.size,
         "content_type": attachment.content_type,
         "field_name": attachment.field_name,
-        "url": settings.SITE_URL + attachment.get_absolute_url(),
+        "url": settings.SITE_URL + reverse("cases:attachment", args=[number, attachment.pk]),
+        "download_url": settings.SITE_URL
+        + reverse("api:attachment_download", args=[number, attachment.pk]),
     }
 
 
-def case_out(case: Case, attachments: Iterable[Attachment]) -> dict[str, Any]:
+def watcher_links(case: Case) -> list[CaseWatcher]:
+    """The case's watchers with their users, oldest first (one query)."""
+    return list(case.watcher_links.select_related("user").order_by("created_at", "pk"))
+
+
+def case_out(
+    case: Case,
+    attachments: Iterable[Attachment],
+    *,
+    user: AbstractBaseUser,
+    watchers: Iterable[CaseWatcher] | None = None,
+    actions: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """The case as `user` sees it: `attachments` must be those they may see.
+
+    `watchers` (links with their users) are read when not given; `actions` default to what
+    the user may do now, which assumes they may see the case.
+    """
+    number = case.number
+    links = watcher_links(case) if watchers is None else watchers
     return {
-        "number": case.number,
+        "number": number,
         "status": case.get_status_display(),
         "team": case.team.name,
         "request_type": case.request_type.name,
@@ -67,10 +98,22 @@ def case_out(case: Case, attachments: Iterable[Attachment]) -> dict[str, Any]:
         "requester": case.requester.get_username(),
         "record": case.record.external_id,
         "details": case.details,
-        "attachments": [attachment_out(a) for a in attachments],
+        "attachments": [attachment_out(a, number) for a in attachments],
+        "watchers": [link.user.get_username() for link in links],
+        "version": case.version,
+        "resolution": case.resolution or None,
+        "resolution_note": case.resolution_note,
         "created_at": case.created_at,
+        "first_response_at": case.first_response_at,
+        "closed_at": case.closed_at,
+        "actions": sorted(allowed_actions(user, case) if actions is None else actions),
         "url": settings.SITE_URL + case.get_absolute_url(),
     }
+
+
+def case_for_user_out(user: AbstractBaseUser, case: Case) -> dict[str, Any]:
+    """`case_out` for one case: its visible files, watchers and the user's actions."""
+    return case_out(case, attachments_visible_to(user, case), user=user)
 
 
 def _record_named(external_id: str) -> Record:
@@ -152,17 +195,16 @@ def case_create(
     )
     result = _submit(user, record, choice, payload, idempotency_key)
     if not result.created:  # a retry: the first submit's case, as its requester sees it
-        case = case_for(user, result.case.number)
-        return Status(200, case_out(case, case.attachments.all()))
+        return Status(200, case_for_user_out(user, case_for(user, result.case.number)))
     case = result.case
     case.team = case.request_type.team  # already loaded; saves a query
-    return Status(201, case_out(case, result.attachments))
+    return Status(201, case_out(case, result.attachments, user=user))
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **problems(401, 404)})
 def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
-    case = case_for(request.auth, number)
-    return case_out(case, case.attachments.all())
+    """The case with the files the caller may see and the actions they may take now."""
+    return case_for_user_out(request.auth, case_for(request.auth, number))
 
 
 @router.get("/cases", response={200: CasePage, **problems(401, 422)})
@@ -177,10 +219,20 @@ def case_list(
     cases = cases_requested_by(user) if mine else cases_visible_to(user)
     cases = cases.select_related(
         "record", "team", "request_type", "sub_request", "owner", "requester"
-    ).prefetch_related("attachments")
+    ).prefetch_related(
+        Prefetch("attachments", queryset=visible_attachments(user)),
+        Prefetch(
+            "watcher_links",
+            queryset=CaseWatcher.objects.select_related("user").order_by("created_at", "pk"),
+        ),
+    )
     page = keyset_page(cases, order_by="-created_at", cursor=cursor, limit=limit)
+    prime_roles(user, page.items)
     return {
-        "items": [case_out(case, case.attachments.all()) for case in page.items],
+        "items": [
+            case_out(case, case.attachments.all(), user=user, watchers=case.watcher_links.all())
+            for case in page.items
+        ],
         "next_cursor": page.next_cursor,
         "next": page.next_url(request),
     }

@@ -4,7 +4,8 @@ Every error body is `{"type", "title", "status", "detail"}`; validation errors (
 `"errors": [{"field": "details.po_number", "message": "…"}]`, one entry per message, each
 naming the field as a dotted path into the request (no `body.` prefix). The handlers here turn
 ninja's own exceptions, Django's Http404/PermissionDenied and the domain errors of the services
-into that shape, so routers only raise.
+into that shape, so routers only raise. A conflict (409: a stale `version` or a lost race) adds
+`"version"`, the case's current version.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.log import log_response
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
+from supportdesk.cases.actions import ActionInvalid, ActionNotAllowed, CaseConflict
 from supportdesk.cases.services import RecordNotEditable, SubmissionInvalid
 from supportdesk.records.services import RecordActionForbidden, RecordInvalid
 
@@ -54,6 +56,15 @@ class ValidationProblem(Problem):
     errors: list[FieldError]
 
 
+class ConflictProblem(Problem):
+    """A 409: the case changed since the caller read it (or another agent won a race).
+
+    `version` is the case's current version: read the case again, then retry with it.
+    """
+
+    version: int | None
+
+
 class ApiProblem(Exception):
     """Raise from a router to answer with a problem (status, detail)."""
 
@@ -73,7 +84,8 @@ class FieldErrors(ApiProblem):
 
 def problems(*statuses: int) -> dict[int, type[Problem]]:
     """Response declarations for OpenAPI: `response={201: Out, **problems(401, 422)}`."""
-    return {s: ValidationProblem if s == 422 else Problem for s in statuses}
+    special: dict[int, type[Problem]] = {409: ConflictProblem, 422: ValidationProblem}
+    return {s: special.get(s, Problem) for s in statuses}
 
 
 def problem_response(
@@ -82,12 +94,14 @@ def problem_response(
     *,
     errors: Mapping[str, Sequence[str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": BLANK,
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
+        **(extra or {}),
     }
     if errors is not None:
         body["errors"] = [
@@ -157,7 +171,14 @@ def _on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(403, str(exc) or "You may not do this.")
 
 
-def _on_invalid(request: HttpRequest, exc: SubmissionInvalid | RecordInvalid) -> HttpResponse:
+def _on_conflict(request: HttpRequest, exc: CaseConflict) -> HttpResponse:
+    version = exc.case.version if exc.case is not None else None
+    return problem_response(409, str(exc), extra={"version": version})
+
+
+def _on_invalid(
+    request: HttpRequest, exc: SubmissionInvalid | RecordInvalid | ActionInvalid
+) -> HttpResponse:
     return problem_response(422, "The request has errors; see `errors`.", errors=exc.errors)
 
 
@@ -186,4 +207,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(RecordActionForbidden, _on_forbidden)
     api.add_exception_handler(SubmissionInvalid, _on_invalid)
     api.add_exception_handler(RecordInvalid, _on_invalid)
+    api.add_exception_handler(ActionNotAllowed, _on_forbidden)  # visible, but not allowed now
+    api.add_exception_handler(ActionInvalid, _on_invalid)
+    api.add_exception_handler(CaseConflict, _on_conflict)
     api.add_exception_handler(Exception, _on_unexpected)

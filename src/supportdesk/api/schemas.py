@@ -9,6 +9,8 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from supportdesk.cases.models import Resolution
+from supportdesk.cases.policy import Action
 from supportdesk.records.models import Kind, RecordShare
 
 # --- catalog -------------------------------------------------------------------------------
@@ -151,7 +153,8 @@ class AttachmentOut(Schema):
     size: int
     content_type: str
     field_name: str = Field(description="The request field this file answers, or empty.")
-    url: str
+    url: str = Field(description="Download from the web app (browser session).")
+    download_url: str = Field(description="Download through the API (session or token).")
 
 
 class CaseOut(Schema):
@@ -169,12 +172,144 @@ class CaseOut(Schema):
     requester: str = Field(description="Username.")
     record: str = Field(description="External id of the record.")
     details: dict[str, Any]
-    attachments: list[AttachmentOut]
+    attachments: list[AttachmentOut] = Field(description="The files the caller may see.")
+    watchers: list[str] = Field(description="Usernames, in the order they were added.")
+    version: int = Field(description="Send it back with a change: a stale one answers 409.")
+    resolution: Resolution | None = Field(description="How the case was closed; null while open.")
+    resolution_note: str
     created_at: dt.datetime
+    first_response_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    actions: list[Action] = Field(
+        description="What the caller may do to the case now (`withdraw` is a close by the "
+        "requester with the resolution `withdrawn`; `internal_note` a comment with "
+        "`internal: true`)."
+    )
     url: str = Field(description="The case page.")
 
 
 class CasePage(Schema):
     items: list[CaseOut]
+    next_cursor: str | None
+    next: str | None
+
+
+# --- working a case ------------------------------------------------------------------------
+
+VERSION = Field(
+    None,
+    ge=1,
+    description="The case's `version` as last read; if the case changed since, nothing is "
+    "changed and the answer is 409 with the current version. Omit to skip the check.",
+)
+
+
+def _required(*names: str) -> ConfigDict:
+    """Document fields as required while the service names every missing one in one 422."""
+    return ConfigDict(json_schema_extra={"required": list(names)})
+
+
+class VersionIn(Schema):
+    version: int | None = VERSION
+
+
+class AssignIn(VersionIn):
+    model_config = _required("assignee")
+
+    assignee: str = Field("", description="Username of a member of the case's team.")
+
+
+class AskIn(VersionIn):
+    model_config = _required("question")
+
+    question: str = Field("", description="What the requester must answer (Markdown).")
+
+
+class HoldIn(VersionIn):
+    reason: str = ""
+
+
+class CloseIn(VersionIn):
+    model_config = _required("resolution", "note")
+
+    resolution: str = Field(
+        "",
+        description="One of: " + ", ".join(Resolution.values) + ". The requester may only "
+        "withdraw (`withdrawn`).",
+        json_schema_extra={"enum": Resolution.values},
+    )
+    note: str = Field("", description="What was done; the requester reads it.")
+
+
+class ReopenIn(VersionIn):
+    model_config = _required("reason")
+
+    reason: str = ""
+
+
+class MoveIn(VersionIn):
+    """Names as in GET /catalog for the case's kind of record."""
+
+    model_config = _required("team", "request_type", "reason")
+
+    team: str = Field("", description="Team name or alias.")
+    request_type: str = ""
+    sub_request: str | None = Field(None, description="When the request type has any.")
+    reason: str = Field("", description="Why the case belongs there; the requester reads it.")
+
+
+class CaseEditIn(VersionIn):
+    """Only the fields sent are changed; `details` answers are merged into the current ones."""
+
+    subject: str | None = None
+    description: str | None = None
+    needed_by: dt.date | None = Field(None, description="null clears it.")
+    details: dict[str, Any] | None = Field(
+        None, description="Answers to change, by field name (files are attachments instead)."
+    )
+
+
+class WatcherIn(VersionIn):
+    model_config = _required("user")
+
+    user: str = Field("", description="Username.")
+
+
+class WatcherOut(Schema):
+    user: str = Field(description="Username.")
+    name: str
+    added_by: str | None = Field(description="Username.")
+    created_at: dt.datetime
+
+
+class CommentIn(VersionIn):
+    model_config = _required("body")
+
+    body: str = Field("", description="Markdown; @username mentions notify that user.")
+    internal: bool = Field(False, description="An internal note: the team and admins only.")
+    attachments: list[uuid.UUID] = Field([], description="Ids of files from POST /uploads.")
+
+
+class AttachmentsIn(VersionIn):
+    model_config = _required("uploads")
+
+    uploads: list[uuid.UUID] = Field([], description="Ids of files from POST /uploads.")
+
+
+class EventOut(Schema):
+    id: int
+    kind: str = Field(description="e.g. comment.added, case.status_changed, case.owner_changed.")
+    actor: str | None = Field(description="Username; null for the system.")
+    created_at: dt.datetime
+    internal: bool = Field(description="An internal note (only the team and admins see it).")
+    data: dict[str, Any] = Field(
+        description="By kind; a comment has `body`, `mentions` (usernames notified) and "
+        "`team_handles` (team handles, never broadcast)."
+    )
+    attachments: list[AttachmentOut]
+
+
+class EventPage(Schema):
+    items: list[EventOut]
     next_cursor: str | None
     next: str | None

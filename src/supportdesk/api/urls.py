@@ -7,7 +7,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from supportdesk.api import cases, catalog, records, uploads
+from supportdesk.api import case_actions, cases, catalog, records, uploads
 from supportdesk.api.auth import API_AUTH, signed_in
 from supportdesk.api.errors import PROBLEM_CONTENT_TYPE, install_error_handlers
 
@@ -20,7 +20,12 @@ Request support on CRM records and follow the cases.
 **Errors** are RFC 9457 problem details (`application/problem+json`); a 422 lists every wrong
 field in `errors` as `{"field": "details.po_number", "message": "…"}`.
 
-**Files** are uploaded first (`POST /uploads`) and referenced by id when creating a case.
+**Files** are uploaded first (`POST /uploads`) and referenced by id when creating a case,
+commenting or attaching files to a case.
+
+**Changes** to a case accept its `version` as last read: if the case changed since, nothing is
+changed and the answer is 409 with the current `version`. Taking a case someone else took first
+is also a 409. Each case lists the `actions` the caller may take now.
 """
 
 
@@ -52,3 +57,4 @@ api.add_router("", catalog.router)
 api.add_router("", records.router)
 api.add_router("", uploads.router)
 api.add_router("", cases.router)
+api.add_router("", case_actions.router)

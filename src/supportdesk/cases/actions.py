@@ -84,6 +84,10 @@ def _lock(
             case=fresh,
         )
     if not allowed_actions(actor, fresh) & set(actions):
+        if Action.TAKE in actions and fresh.owner_id and role_in_team(actor, fresh):
+            raise CaseConflict(
+                f"Case {fresh.number} was already taken by {_name(fresh.owner)}.", case=fresh
+            )
         raise ActionNotAllowed(_refusal(actor, fresh, actions[0]))
     return fresh
 
@@ -116,10 +120,13 @@ def _responded(case: Case, actor: AbstractBaseUser) -> list[str]:
     return []
 
 
-def _set_status(case: Case, actor: AbstractBaseUser, status: str, **data: Any) -> CaseEvent:
+def _set_status(
+    case: Case, actor: AbstractBaseUser, status: str, also: Sequence[str] = (), **data: Any
+) -> CaseEvent:
+    """Change the status (saving `also` in the same write) and record it in the feed."""
     before = case.status
     case.status = status
-    fields = ["status", *_responded(case, actor)]
+    fields = ["status", *also, *_responded(case, actor)]
     if status == Status.CLOSED:
         case.closed_at = timezone.now()
         fields += ["closed_at", "resolution", "resolution_note"]
@@ -357,6 +364,7 @@ def add_comment(
     body: str,
     internal: bool = False,
     attachment_ids: Sequence[str] = (),
+    version: int | None = None,
 ) -> CaseEvent:
     """A comment (or an agent's internal note) with files and @mentions.
 
@@ -364,7 +372,7 @@ def add_comment(
     open the case); an internal note only reaches members of the team. A requester's public
     reply to Pending Response puts the case back to Work in Progress.
     """
-    case = _lock(case, author, Action.INTERNAL_NOTE if internal else Action.COMMENT, None)
+    case = _lock(case, author, Action.INTERNAL_NOTE if internal else Action.COMMENT, version)
     body = _required_text(body, "body", "Write a comment.")
     uploads = claimable_uploads(author, list(attachment_ids))
     if missing := [i for i in attachment_ids if i not in uploads]:
@@ -452,13 +460,13 @@ def _attach(
 
 @transaction.atomic
 def add_attachments(
-    case: Case, *, actor: AbstractBaseUser, upload_ids: Sequence[str]
+    case: Case, *, actor: AbstractBaseUser, upload_ids: Sequence[str], version: int | None = None
 ) -> list[Attachment]:
-    case = _lock(case, actor, Action.COMMENT, None)
+    case = _lock(case, actor, Action.COMMENT, version)
     uploads = claimable_uploads(actor, list(upload_ids))
     if not uploads or len(uploads) != len(set(upload_ids)):
         raise ActionInvalid({"attachments": ["Upload the files first, then attach them."]})
-    made = _attach(case, actor, uploads)
+    made = _attach(case, actor, {i: uploads[i] for i in dict.fromkeys(upload_ids)})
     for attachment in made:
         _event(
             case, CaseEvent.ATTACHMENT_ADDED, actor, attachment=attachment.pk, name=attachment.name
@@ -468,9 +476,11 @@ def add_attachments(
 
 
 @transaction.atomic
-def remove_attachment(case: Case, *, actor: AbstractBaseUser, attachment_id: int) -> Attachment:
+def remove_attachment(
+    case: Case, *, actor: AbstractBaseUser, attachment_id: int, version: int | None = None
+) -> Attachment:
     """Hide a file from the case (kept in storage for the audit trail); uploader or team."""
-    case = _lock(case, actor, Action.COMMENT, None)
+    case = _lock(case, actor, Action.COMMENT, version)
     attachment = case.attachments.filter(pk=attachment_id, removed_at__isnull=True).first()
     if attachment is None:
         raise ActionInvalid({"attachment": ["No such file on this case."]})
@@ -498,8 +508,10 @@ def _watch(case: Case, user: AbstractBaseUser, *, added_by: AbstractBaseUser, re
 
 
 @transaction.atomic
-def add_watcher(case: Case, *, actor: AbstractBaseUser, username: str) -> bool:
-    case = _lock(case, actor, Action.ADD_WATCHER, None)
+def add_watcher(
+    case: Case, *, actor: AbstractBaseUser, username: str, version: int | None = None
+) -> bool:
+    case = _lock(case, actor, Action.ADD_WATCHER, version)
     user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
     if user is None:
         raise ActionInvalid({"user": [f"There is no active user called “{username}”."]})
@@ -629,8 +641,7 @@ def edit_case(
         d for d in definitions if d["required"] and new_details.get(d["name"]) in (None, "", [])
     ]
     if actor.pk == case.requester_id and case.status == Status.PENDING_RESPONSE and not missing:
-        _save(case, *fields)
-        _set_status(case, actor, Status.WORK_IN_PROGRESS, reply="details")
+        _set_status(case, actor, Status.WORK_IN_PROGRESS, also=fields, reply="details")
     else:
         _save(case, *fields)
     notify(

@@ -78,9 +78,19 @@ def feed_for(user: AbstractBaseUser, case: Case) -> QuerySet[CaseEvent]:
     return events
 
 
+def visible_attachments(user: AbstractBaseUser) -> QuerySet[Attachment]:
+    """Current files of cases the user may see, less internal notes' files outside the team.
+
+    Filter it by case (or prefetch it for a page of cases): it assumes the cases are visible.
+    """
+    files = Attachment.objects.filter(removed_at__isnull=True)
+    if user.is_staff:
+        return files
+    return files.filter(
+        Q(event__isnull=True) | Q(event__internal=False) | Q(case__team_id__in=team_ids_of(user))
+    )
+
+
 def attachments_visible_to(user: AbstractBaseUser, case: Case) -> QuerySet[Attachment]:
-    """The case's current files, less those of internal notes for people outside the team."""
-    files = case.attachments.filter(removed_at__isnull=True)
-    if not is_case_team_member(user, case):
-        files = files.exclude(event__internal=True)
-    return files
+    """The case's current files this user may see."""
+    return visible_attachments(user).filter(case=case)
