@@ -16,65 +16,23 @@ cases/s, p50/p90/p99 latency, the trivial view's rate and the ratio.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import multiprocessing as mp
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [str(BIN / "supportdesk"), *args], env=env, check=True, capture_output=True, text=True
-    )
-    return out.stdout.strip()
-
-
-class Client:
-    """A keep-alive HTTP client that reconnects when the server closes the connection."""
-
-    def __init__(self, base: str, token: str):
-        parsed = urllib.parse.urlsplit(base)
-        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        self.conn: http.client.HTTPConnection | None = None
-
-    def request(self, method: str, path: str, body: bytes | None = None, **headers: str):
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-            try:
-                self.conn.request(method, path, body=body, headers=self.headers | headers)
-                response = self.conn.getresponse()
-                data = response.read()
-            except (ConnectionError, http.client.HTTPException):
-                self.conn.close()
-                self.conn = None
-                if attempt == 2:
-                    raise
-                continue
-            if response.getheader("Connection", "").lower() == "close":
-                self.conn.close()
-                self.conn = None
-            return response.status, data
-        raise RuntimeError("unreachable")
+from _common import (
+    Client,
+    cli,
+    database_name,
+    pct,
+    run_clients,
+    start_gunicorn,
+    stop,
+    throwaway_env,
+)
 
 
 def sample_answers(fields: list[dict]) -> dict | None:
@@ -153,62 +111,14 @@ def trivial_worker(base: str, token: str, count: int, queue) -> None:
     queue.put((latencies, 0))
 
 
-def run_clients(clients: int, target, args_for) -> tuple[float, list[float], int]:
-    queue: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=target, args=(*args_for(i), queue)) for i in range(clients)]
-    started = time.perf_counter()
-    for p in procs:
-        p.start()
-    results = [queue.get() for _ in procs]
-    elapsed = time.perf_counter() - started
-    for p in procs:
-        p.join()
-    latencies = sorted(x for lat, _ in results for x in lat)
-    return elapsed, latencies, sum(e for _, e in results)
-
-
-def pct(values: list[float], p: float) -> float:
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000
-
-
-def wait_for(base: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            status, _ = Client(base, "-").request("GET", "/healthz")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server at {base} did not answer /healthz")
-
-
 def start_server(workers: int) -> tuple[str, str, subprocess.Popen, str]:
-    tmp = tempfile.mkdtemp(prefix="sd-bench-")
-    env = os.environ | {"SUPPORTDESK_VAR_DIR": tmp, "DEBUG": "false", "STATIC_MANIFEST": "false"}
+    env, tmp = throwaway_env()
     cli(env, "migrate", "--verbosity", "0")
     cli(env, "user", "add", "bench-rep", "--password", "bench-password-1")
     cli(env, "user", "add", "bench-admin", "--password", "bench-password-1", "--admin")
     token = cli(env, "token", "create", "bench-rep").splitlines()[-1]
     admin_token = cli(env, "token", "create", "bench-admin").splitlines()[-1]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "supportdesk.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=tmp,
-    )
-    wait_for(base)
+    base, server = start_gunicorn(env, tmp, workers)
     record = {
         "kind": "opportunity",
         "name": "Bench Corp — Renewal",
@@ -242,7 +152,7 @@ def main() -> None:
     try:
         client = Client(base, token)
         body = choose_request(client) | {"record": args.record, "priority": "Medium"}
-        database = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
+        database = database_name()
         print(
             f"supportdesk submit benchmark — {base}, database {database}, "
             f"{args.workers} server processes, {args.clients} clients, {args.n} cases"
@@ -273,9 +183,7 @@ def main() -> None:
         if errors:
             sys.exit(1)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
+        stop(server)
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
 
