@@ -1,4 +1,5 @@
-"""Case pages and the Request Support wizard. Thin: access → action → render."""
+"""My Cases, the confirmation page and the Request Support wizard. Thin: access → action →
+render. The case page and its actions are in `case_views`."""
 
 from __future__ import annotations
 
@@ -9,17 +10,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from supportdesk.cases import wizard
-from supportdesk.cases.display import case_page
 from supportdesk.cases.forms import accept_attribute, attachment_hint
 from supportdesk.cases.models import Case, RequestDraft
-from supportdesk.cases.queries import attachments_visible_to, case_for, cases_requested_by
+from supportdesk.cases.queries import case_for, cases_requested_by
 
 PAGE_SIZE = 50
 StepView = Callable[[HttpRequest, RequestDraft], HttpResponse]
@@ -32,29 +32,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    case = case_for(request.user, number)
-    return render(request, "cases/case_detail.html", case_page(case))
-
-
-@login_required
 def case_submitted(request: HttpRequest, number: str) -> HttpResponse:
     case = case_for(request.user, number)
     return render(request, "cases/case_submitted.html", {"case": case})
-
-
-@login_required
-def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
-    case = case_for(request.user, number)
-    attachment = get_object_or_404(attachments_visible_to(request.user, case), pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing.") from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 # ---- the Request Support wizard ----------------------------------------------------------

@@ -10,7 +10,6 @@ from django.db import models
 
 from supportdesk.records.models import Kind
 
-
 NO_RECORD = ""  # a request type raised without a record (problem reports)
 
 

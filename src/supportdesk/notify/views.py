@@ -7,11 +7,11 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from supportdesk.notify.models import Notification
+from supportdesk.notify.services import mark_read
 
 PAGE_SIZE = 50
 
@@ -32,7 +32,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a notification's link; opening it marks it read."""
     notification = get_object_or_404(_mine(request), pk=pk)
     if notification.read_at is None:
-        _mine(request).filter(pk=pk).update(read_at=timezone.now())
+        mark_read(request.user, [notification.pk])
     safe = url_has_allowed_host_and_scheme(
         notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
@@ -43,12 +43,12 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(_mine(request), pk=pk)
-    _mine(request).filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
+    mark_read(request.user, [pk])
     return redirect("notify:list")
 
 
 @require_POST
 @login_required
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    _mine(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+    mark_read(request.user)
     return redirect("notify:list")
