@@ -278,7 +278,7 @@ def test_the_team_closes_with_a_resolution_and_a_note(dan, case):
     body = ok(post(dan, case, "close", {"resolution": "answered", "note": "Ramp needs VP."}))
     assert body["status"] == "Closed" and body["closed_at"] is not None
     assert (body["resolution"], body["resolution_note"]) == ("answered", "Ramp needs VP.")
-    assert body["actions"] == ["add_watcher", "comment", "internal_note", "reopen"]
+    assert body["actions"] == ["add_watcher", "comment", "internal_note"]
     closed = case.events.get(kind=CaseEvent.STATUS_CHANGED)
     assert closed.data["to"] == Status.CLOSED and closed.data["resolution"] == "answered"
 
@@ -310,11 +310,15 @@ def test_the_requester_reopens_within_the_window_with_a_reason(dan, rita, case):
     )
 
 
-def test_the_requester_may_not_reopen_after_the_window(dan, rita, case):
+def test_the_requester_may_not_reopen_after_the_window_but_an_admin_may(
+    dan, rita, case, api_client, admin_user
+):
     ok(post(dan, case, "close", {"resolution": "answered", "note": "Done"}))
     Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - dt.timedelta(days=15))
     problem(post(rita, case, "reopen", {"reason": "Again"}), 403)
-    assert ok(post(dan, case, "reopen", {"reason": "Again"}))["status"] == "Work in Progress"
+    problem(post(dan, case, "reopen", {"reason": "Again"}), 403)
+    admin = api_client(admin_user)
+    assert ok(post(admin, case, "reopen", {"reason": "Again"}))["status"] == "Work in Progress"
 
 
 def test_an_open_case_cannot_be_reopened(dan, case):

@@ -311,9 +311,9 @@ def test_the_requester_reopens_within_the_window_and_is_told_why_not_after(
     assert fresh(taken).status == Status.CLOSED
 
 
-def test_a_reopen_reason_is_required(login, taken, deal_desk_agent):
+def test_a_reopen_reason_is_required(login, taken, deal_desk_agent, rep):
     close_case(taken, actor=deal_desk_agent, resolution=Resolution.ANSWERED, note="Done")
-    response = act(login(deal_desk_agent), taken, "reopen", {"reason": ""})
+    response = act(login(rep), taken, "reopen", {"reason": ""})
     assert "Say why the case needs more work." in text(response)
 
 

@@ -73,18 +73,20 @@ def _lock(
     With several actions, any one of them being allowed is enough.
     """
     actions = action if isinstance(action, tuple) else (action,)
-    fresh = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("team", "owner", "requester", "request_type", "sub_request", "record")
-        .get(pk=case.pk)
-    )
+    # Lock the bare row first, then read it with its relations: rows joined into a locking
+    # query are not re-read after waiting for the lock (PostgreSQL), so they could be stale.
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+    fresh = Case.objects.select_related(
+        "team", "owner", "requester", "request_type", "sub_request", "record"
+    ).get(pk=case.pk)
     if version is not None and fresh.version != version:
         raise CaseConflict(
             f"Case {fresh.number} changed since you opened it; review it and try again.",
             case=fresh,
         )
     if not allowed_actions(actor, fresh) & set(actions):
-        if Action.TAKE in actions and fresh.owner_id and role_in_team(actor, fresh):
+        taken = fresh.owner_id and fresh.status != Status.CLOSED
+        if Action.TAKE in actions and taken and role_in_team(actor, fresh):
             raise CaseConflict(
                 f"Case {fresh.number} was already taken by {_name(fresh.owner)}.", case=fresh
             )
@@ -559,6 +561,7 @@ def move_case(
     missing = [
         d for d in definitions if d["required"] and case.details.get(d["name"]) in (None, "", [])
     ]
+    previous_owner, previous_status = case.owner, case.status
     case.team, case.request_type, case.sub_request = request_type.team, request_type, sub_request
     case.owner = None
     case.status = Status.PENDING_RESPONSE if missing else Status.NEW
@@ -576,6 +579,17 @@ def move_case(
         **{"from": before, "to": after},
         missing=[d["label"] for d in missing],
     )
+    if previous_owner is not None:
+        _event(
+            case,
+            CaseEvent.OWNER_CHANGED,
+            agent,
+            **{"from": previous_owner.get_username(), "to": None},
+        )
+    if previous_status != case.status:
+        _event(
+            case, CaseEvent.STATUS_CHANGED, agent, **{"from": previous_status, "to": case.status}
+        )
     title = f"Case {case.number} moved to {case.team.name}"
     body = reason
     if missing:

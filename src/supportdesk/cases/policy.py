@@ -102,13 +102,19 @@ def allowed_actions(user: AbstractBaseUser, case: Case) -> set[Action]:
         allowed.add(Action.ADD_WATCHER)
     if closed:
         recent = case.closed_at is not None and timezone.now() - case.closed_at <= reopen_window()
-        if agent or (requester and recent):
+        # The requester within the window; after it a new case is the way, unless a lead or
+        # an admin reopens it as an override.
+        if (requester and recent) or staff or role_in_team(user, case) == "lead":
             allowed.add(Action.REOPEN)
         if requester:
             allowed.add(Action.RATE)
         return allowed
     if agent:
-        allowed |= {Action.ASSIGN, Action.MOVE, Action.EDIT, Action.CLOSE}
+        allowed |= {Action.MOVE, Action.EDIT, Action.CLOSE}
+        # Anyone of the team assigns a queued case; reassigning someone else's is for leads.
+        mine = case.owner_id in (None, user.pk)
+        if mine or staff or role_in_team(user, case) == "lead":
+            allowed.add(Action.ASSIGN)
         if case.owner_id is None and role_in_team(user, case) is not None:
             allowed.add(Action.TAKE)
         if status in (Status.WORK_IN_PROGRESS, Status.ON_HOLD):
