@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 CASE_KEYS = {
     "number",
+    "rating",
     "status",
     "team",
     "request_type",

@@ -26,6 +26,7 @@ OPERATIONS = {
     ("post", "/api/v1/cases/{number}/resume"),
     ("post", "/api/v1/cases/{number}/close"),
     ("post", "/api/v1/cases/{number}/reopen"),
+    ("post", "/api/v1/cases/{number}/rate"),
     ("post", "/api/v1/cases/{number}/move"),
     ("get", "/api/v1/cases/{number}/watchers"),
     ("post", "/api/v1/cases/{number}/watchers"),

@@ -31,10 +31,12 @@ from supportdesk.api.schemas import (
     EventPage,
     HoldIn,
     MoveIn,
+    RateIn,
     ReopenIn,
     VersionIn,
     WatcherIn,
     WatcherOut,
+    rating_out,
 )
 from supportdesk.cases.actions import (
     ActionInvalid,
@@ -47,6 +49,7 @@ from supportdesk.cases.actions import (
     edit_case,
     hold_case,
     move_case,
+    rate_case,
     remove_attachment,
     reopen_case,
     resume_case,
@@ -162,6 +165,26 @@ def case_reopen(request: HttpRequest, number: str, payload: ReopenIn) -> dict[st
     case = case_for(user, number)
     case = reopen_case(case, actor=user, reason=payload.reason, version=payload.version)
     return case_for_user_out(user, case)
+
+
+# ---- satisfaction ------------------------------------------------------------------------
+
+
+@router.post("/cases/{number}/rate", response=WRITE)
+def case_rate(request: HttpRequest, number: str, payload: RateIn) -> dict[str, Any]:
+    """The requester rates their closed case from 1 (very poor) to 5 (excellent), with an
+    optional comment; rating again replaces it. Whoever sees the case sees it as `rating`."""
+    user = request.auth
+    case = case_for(user, number)
+    rating = rate_case(
+        case,
+        requester=user,
+        score=payload.score,
+        comment=payload.comment,
+        version=payload.version,
+    )
+    case.refresh_from_db(fields=["version", "updated_at"])
+    return case_for_user_out(user, case) | {"rating": rating_out(rating)}
 
 
 # ---- moves and edits ---------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ninja import Header, Query, Router, Status
 
 from supportdesk.api.errors import FieldErrors, problems
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
-from supportdesk.api.schemas import CaseIn, CaseOut, CasePage
+from supportdesk.api.schemas import CaseIn, CaseOut, CasePage, rating_out
 from supportdesk.cases.models import Attachment, Case, CaseWatcher, Priority
 from supportdesk.cases.policy import allowed_actions, prime_roles
 from supportdesk.cases.queries import (
@@ -27,6 +27,7 @@ from supportdesk.cases.queries import (
     case_for,
     cases_requested_by,
     cases_visible_to,
+    closed_case_rating,
     visible_attachments,
 )
 from supportdesk.cases.services import (
@@ -96,7 +97,7 @@ def case_out(
         "needed_by": case.needed_by,
         "owner": case.owner.get_username() if case.owner_id else None,
         "requester": case.requester.get_username(),
-        "record": case.record.external_id,
+        "record": case.record.external_id if case.record_id else None,
         "details": case.details,
         "attachments": [attachment_out(a, number) for a in attachments],
         "watchers": [link.user.get_username() for link in links],
@@ -108,6 +109,7 @@ def case_out(
         "closed_at": case.closed_at,
         "actions": sorted(allowed_actions(user, case) if actions is None else actions),
         "url": settings.SITE_URL + case.get_absolute_url(),
+        "rating": rating_out(closed_case_rating(case)),
     }
 
 
@@ -218,7 +220,7 @@ def case_list(
     user = request.auth
     cases = cases_requested_by(user) if mine else cases_visible_to(user)
     cases = cases.select_related(
-        "record", "team", "request_type", "sub_request", "owner", "requester"
+        "record", "team", "request_type", "sub_request", "owner", "requester", "rating"
     ).prefetch_related(
         Prefetch("attachments", queryset=visible_attachments(user)),
         Prefetch(

@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
-from supportdesk.cases.models import Resolution
+from supportdesk.cases.models import CaseRating, Resolution
 from supportdesk.cases.policy import Action
 from supportdesk.records.models import Kind, RecordShare
 
@@ -157,6 +157,18 @@ class AttachmentOut(Schema):
     download_url: str = Field(description="Download through the API (session or token).")
 
 
+class RatingOut(Schema):
+    score: int = Field(description="1 (very poor) to 5 (excellent).")
+    comment: str
+    updated_at: dt.datetime = Field(description="When the requester last rated the case.")
+
+
+def rating_out(rating: CaseRating | None) -> dict[str, Any] | None:
+    if rating is None:
+        return None
+    return {"score": rating.score, "comment": rating.comment, "updated_at": rating.updated_at}
+
+
 class CaseOut(Schema):
     number: str
     status: str
@@ -186,6 +198,10 @@ class CaseOut(Schema):
         "`internal: true`)."
     )
     url: str = Field(description="The case page.")
+    rating: RatingOut | None = Field(
+        description="The requester's satisfaction with the closed case (POST …/rate); null "
+        "until they rate it, and while the case is open (a reopened case is rated again)."
+    )
 
 
 class CasePage(Schema):
@@ -288,6 +304,17 @@ class CommentIn(VersionIn):
     body: str = Field("", description="Markdown; @username mentions notify that user.")
     internal: bool = Field(False, description="An internal note: the team and admins only.")
     attachments: list[uuid.UUID] = Field([], description="Ids of files from POST /uploads.")
+
+
+class RateIn(VersionIn):
+    model_config = _required("score")
+
+    score: StrictInt | None = Field(
+        None,
+        description="From 1 (very poor) to 5 (excellent).",
+        json_schema_extra={"minimum": 1, "maximum": 5},
+    )
+    comment: str = Field("", description="Optional: what went well, or could have gone better.")
 
 
 class AttachmentsIn(VersionIn):

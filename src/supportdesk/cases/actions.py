@@ -97,6 +97,8 @@ def _lock(
 def _refusal(actor: AbstractBaseUser, case: Case, action: Action) -> str:
     if action == Action.TAKE and case.owner_id is not None:
         return f"Case {case.number} was already taken by {_name(case.owner)}."
+    if action == Action.RATE:
+        return f"Only the requester can rate case {case.number}, once it is closed."
     if case.status == Status.CLOSED and action != Action.REOPEN:
         return f"Case {case.number} is closed; reopen it first."
     return f"You cannot {action.value.replace('_', ' ')} case {case.number} now."
@@ -294,6 +296,7 @@ def close_case(
         actor=actor,
         title=f"Case {case.number} was closed: {label} — how did we do?",
         body=f"{note.strip()}\n\nRate the help you got from the case page.",
+        anchor="rate",
     )
     return case
 
@@ -733,10 +736,15 @@ def _plain(value: Any) -> Any:
 
 @transaction.atomic
 def rate_case(
-    case: Case, *, requester: AbstractBaseUser, score: int, comment: str = ""
+    case: Case,
+    *,
+    requester: AbstractBaseUser,
+    score: int,
+    comment: str = "",
+    version: int | None = None,
 ) -> CaseRating:
     """The requester rates a closed case from 1 to 5; rating again replaces the rating."""
-    case = _lock(case, requester, Action.RATE, None)
+    case = _lock(case, requester, Action.RATE, version)
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise ActionInvalid({"score": ["Choose a rating from 1 to 5."]})
     comment = (comment or "").strip()[:COMMENT_MAX]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -27,6 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from supportdesk.cases import forms as f
 from supportdesk.cases.actions import (
+    COMMENT_MAX,
     ActionInvalid,
     ActionNotAllowed,
     CaseConflict,
@@ -39,20 +41,23 @@ from supportdesk.cases.actions import (
     edit_case,
     hold_case,
     move_case,
+    rate_case,
     remove_attachment,
     reopen_case,
     resume_case,
     take_case,
 )
 from supportdesk.cases.display import (
+    SCORE_LABELS,
     case_page,
     feed_items,
     feed_usernames,
     image_type,
     person,
+    rating_of,
     user_names,
 )
-from supportdesk.cases.models import Case, CaseEvent, Resolution, Status, Upload
+from supportdesk.cases.models import Case, CaseEvent, CaseRating, Resolution, Status, Upload
 from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions
 from supportdesk.cases.queries import attachments_visible_to, can_see_case, case_for, feed_for
 from supportdesk.cases.services import SubmissionInvalid, claimable_uploads, create_upload
@@ -106,11 +111,16 @@ VERBS = {
     Action.MOVE: "move",
     Action.ADD_WATCHER: "add watchers to",
     Action.EDIT: "edit",
+    Action.RATE: "rate",
 }
 
 
 def _refusal(user: AbstractBaseUser, case: Case, action: Action) -> str:
     """Why the action is not open to the user now (the page did not offer it)."""
+    if action == Action.RATE:
+        if user.pk != case.requester_id:
+            return f"Only the requester can rate case {case.number}."
+        return f"You can rate case {case.number} once it is closed."
     if action == Action.TAKE and case.owner_id is not None:
         return f"Case {case.number} was already taken by {case.owner_display}."
     if action == Action.REOPEN and case.status == Status.CLOSED and user.pk == case.requester_id:
@@ -125,13 +135,21 @@ def _refusal(user: AbstractBaseUser, case: Case, action: Action) -> str:
 
 
 def _case_page(
-    request: HttpRequest, case: Case, composer: f.CommentForm | None = None, **extra: Any
+    request: HttpRequest,
+    case: Case,
+    composer: f.CommentForm | None = None,
+    rate_form: RateForm | None = None,
+    **extra: Any,
 ) -> HttpResponse:
     page = _feed_page(request)
     context = case_page(case, request.user, feed_page=page)
     context["composer"] = composer or f.CommentForm(
         case=case, user=request.user, seen=context["seen"]
     )
+    if context["can_rate"]:
+        context["rate_form"] = rate_form or RateForm(
+            case=case, user=request.user, rating=context["rating"]
+        )
     context |= {"hint": f.attachment_hint(), "accept": f.accept_attribute(), "uploads": []}
     context.update(extra)
     return render(request, "cases/case_detail.html", context)
@@ -358,6 +376,68 @@ def _events_since(
     if linked := {pk for pk in linked if isinstance(pk, int)}:
         events = sorted([*events, *feed.filter(pk__in=linked)], key=lambda e: -e.pk)
     return events
+
+
+# ---- satisfaction --------------------------------------------------------------------------
+
+
+class RateForm(f.ActionForm):
+    """The requester's rating of a closed case. No version check: a rating is the requester's
+    own say about the case, which only they change, and rating again replaces it."""
+
+    score = forms.TypedChoiceField(
+        label="Your rating",
+        choices=[(score, f"{score} {label}") for score, label in SCORE_LABELS.items()],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="From 1 (very poor) to 5 (excellent).",
+        error_messages={
+            "required": "Choose a rating from 1 to 5.",
+            "invalid_choice": "Choose a rating from 1 to 5.",
+        },
+    )
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What went well, or what could have gone better. The team reads it.",
+    )
+    submit_label = "Send rating"
+
+    def __init__(self, *args: Any, rating: CaseRating | None = None, **kwargs: Any):
+        if rating is not None:
+            kwargs["initial"] = {"score": rating.score, "comment": rating.comment}
+        kwargs.setdefault("auto_id", "id_rating_%s")  # unique beside the composer's fields
+        super().__init__(*args, **kwargs)
+        del self.fields["version"], self.fields["seen"]
+
+
+@login_required
+@require_POST
+def case_rate(request: HttpRequest, number: str) -> HttpResponse:
+    """The requester rates their closed case (again, to change it); errors keep the input."""
+    case = case_for(request.user, number)
+    if Action.RATE not in allowed_actions(request.user, case):
+        return _refused(request, case, _refusal(request.user, case, Action.RATE))
+    form = RateForm(request.POST, case=case, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            rating = rate_case(
+                case, requester=request.user, score=data["score"], comment=data["comment"]
+            )
+        except ActionInvalid as invalid:
+            form.add_action_errors(invalid.errors)
+        except ActionNotAllowed as refused:
+            return _refused(request, case, str(refused))
+        else:
+            messages.success(request, f"Thank you: you rated case {case.number} {rating.score}/5.")
+            return _done(request, case, anchor="rate")
+    if _partial(request):
+        context = {"case": case, "rate_form": form, "rating": rating_of(case)}
+        return render(request, "cases/_rating.html", context)
+    return _case_page(request, case, rate_form=form)
 
 
 # ---- the feed: comments and files ----------------------------------------------------------

@@ -24,6 +24,7 @@ from supportdesk.cases.models import (
     Attachment,
     Case,
     CaseEvent,
+    CaseRating,
     Priority,
     Resolution,
     Status,
@@ -577,6 +578,7 @@ class ActionLink:
     label: str
     url: str
     post: bool  # a button that acts at once; otherwise a link to the action's form
+    anchor: bool = False  # a plain link to a part of the case page (the rating form)
 
 
 ACTION_URLS = {
@@ -607,7 +609,28 @@ def case_actions(allowed: set[Action], number: str) -> tuple[list[ActionLink], l
         label = label if post or label.endswith("…") else f"{label}…"
         link = ActionLink(action.value, label, reverse(url_name, args=[number]), post)
         (primary if action in PRIMARY_ACTIONS else menu).append(link)
+    if Action.RATE in allowed:  # the form is on the page itself: the button only goes there
+        rate = ActionLink(Action.RATE.value, ACTION_LABELS[Action.RATE], "#rate", False, True)
+        primary.insert(0, rate)
     return primary, menu
+
+
+# ---- satisfaction --------------------------------------------------------------------------
+
+SCORE_LABELS = {1: "Very poor", 2: "Poor", 3: "OK", 4: "Good", 5: "Excellent"}
+
+
+def rating_of(case: Case) -> CaseRating | None:
+    """The requester's rating of the closed case, if they gave one.
+
+    A reopened case keeps its rating (for the reports) but shows none until it closes again,
+    when the requester is asked again. So open cases cost no query.
+    """
+    if case.status != Status.CLOSED:
+        return None
+    if Case.rating.is_cached(case):  # loaded with select_related("rating")
+        return getattr(case, "rating", None)
+    return CaseRating.objects.filter(case_id=case.pk).first()
 
 
 # ---- the case page -------------------------------------------------------------------------
@@ -663,6 +686,8 @@ def case_page(
         "awaiting_requester": case.status == Status.PENDING_RESPONSE
         and user.pk == case.requester_id,
         "can_edit": Action.EDIT in allowed,
+        "can_rate": Action.RATE in allowed,
+        "rating": rating_of(case),
     }
 
 

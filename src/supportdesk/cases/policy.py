@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from supportdesk.cases.models import Case, Status
+from supportdesk.cases.models import Case, Resolution, Status
 from supportdesk.people.models import Membership
 
 
@@ -106,7 +106,7 @@ def allowed_actions(user: AbstractBaseUser, case: Case) -> set[Action]:
         # an admin reopens it as an override.
         if (requester and recent) or staff or role_in_team(user, case) == "lead":
             allowed.add(Action.REOPEN)
-        if requester:
+        if requester and case.resolution != Resolution.WITHDRAWN:
             allowed.add(Action.RATE)
         return allowed
     if agent:

@@ -10,7 +10,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from supportdesk.cases.models import Attachment, Case, CaseEvent, CaseWatcher, parse_number
+from supportdesk.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseRating,
+    CaseWatcher,
+    Status,
+    parse_number,
+)
 from supportdesk.people.queries import team_ids_of
 from supportdesk.records.models import RecordShare
 
@@ -48,7 +56,9 @@ def case_for(user: AbstractBaseUser, number: str) -> Case:
     try:
         return (
             cases_visible_to(user)
-            .select_related("record", "team", "request_type", "sub_request", "owner", "requester")
+            .select_related(
+                "record", "team", "request_type", "sub_request", "owner", "requester", "rating"
+            )
             .get(pk=pk)
         )
     except Case.DoesNotExist:
@@ -94,3 +104,13 @@ def visible_attachments(user: AbstractBaseUser) -> QuerySet[Attachment]:
 def attachments_visible_to(user: AbstractBaseUser, case: Case) -> QuerySet[Attachment]:
     """The case's current files this user may see."""
     return visible_attachments(user).filter(case=case)
+
+
+def closed_case_rating(case: Case) -> CaseRating | None:
+    """The requester's rating, shown while the case is closed (load it with the case)."""
+    if case.status != Status.CLOSED:
+        return None
+    try:
+        return case.rating
+    except CaseRating.DoesNotExist:
+        return None

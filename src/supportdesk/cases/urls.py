@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("cases/<str:number>/watchers/", case_views.case_action, {"name": "watch"}, name="watch"),
     path("cases/<str:number>/comments/", case_views.case_comment, name="comment"),
+    path("cases/<str:number>/rate/", case_views.case_rate, name="rate"),
     path("cases/<str:number>/mentions/", case_views.mention_suggest, name="mention_suggest"),
     path("cases/<str:number>/attachments/", case_views.case_attachments, name="attachments"),
     path(

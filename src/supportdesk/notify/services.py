@@ -19,8 +19,13 @@ def notify(
     title: str,
     body: str = "",
     actor: AbstractBaseUser | None = None,
+    anchor: str = "",
 ) -> list[Notification]:
-    """One in-app notification per distinct user, never to the actor, in one insert."""
+    """One in-app notification per distinct user, never to the actor, in one insert.
+
+    `anchor` points into the case page (e.g. "rate" for the rating form).
+    """
+    url = case.get_absolute_url() + (f"#{anchor}" if anchor else "")
     seen: set[int] = set()
     rows = []
     for user in users:
@@ -36,7 +41,7 @@ def notify(
                 case=case,
                 title=title,
                 body=body,
-                url=case.get_absolute_url(),
+                url=url,
             )
         )
     return Notification.objects.bulk_create(rows)
