@@ -1,7 +1,8 @@
 """gunicorn settings: `gunicorn -c python:supportdesk.gunicorn_conf supportdesk.wsgi`.
 
-Threads let one process keep serving while another request waits on the database (with
-SQLite, for the single write lock); keep-alive spares clients a new connection per request.
+Sync workers by default: measured on 2 cores (bench/submit.py), they beat threaded workers
+because keep-alive connections pin clients to one process and threads contend for the GIL.
+Set WEB_THREADS above 1 for threaded workers (slow clients without a buffering proxy).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import multiprocessing
 from supportdesk.env import env_int, env_str
 
 bind = env_str("BIND", "127.0.0.1:8000")
-workers = env_int("WEB_WORKERS", multiprocessing.cpu_count() + 1)
-worker_class = "gthread"
-threads = env_int("WEB_THREADS", 4)
+workers = env_int("WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1)
+threads = env_int("WEB_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
 keepalive = 5
 timeout = 30
 graceful_timeout = 30

@@ -200,7 +200,7 @@ def case_create(
         return Status(200, case_for_user_out(user, case_for(user, result.case.number)))
     case = result.case
     case.team = case.request_type.team  # already loaded; saves a query
-    return Status(201, case_out(case, result.attachments, user=user))
+    return Status(201, case_out(case, result.attachments, user=user, watchers=result.watchers))
 
 
 @router.get("/cases/{number}", response={200: CaseOut, **problems(401, 404)})

@@ -48,6 +48,7 @@ class SubmitResult:
     case: Case
     created: bool
     attachments: tuple[Attachment, ...] = ()  # those this submit created
+    watchers: tuple[CaseWatcher, ...] = ()  # likewise (the requester first)
 
 
 def validate_common(
@@ -184,7 +185,7 @@ def submit_case(
         raise SubmissionInvalid(errors)
     try:
         with transaction.atomic():
-            case, attachments = _create_case(
+            case, attachments, links = _create_case(
                 requester,
                 record=record,
                 request_type=request_type,
@@ -203,7 +204,7 @@ def submit_case(
         if existing := _submitted_with(key):
             return SubmitResult(existing, created=False)
         raise
-    return SubmitResult(case, created=True, attachments=tuple(attachments))
+    return SubmitResult(case, True, attachments=tuple(attachments), watchers=tuple(links))
 
 
 def _check_answers(
@@ -267,7 +268,7 @@ def _create_case(
     uploads: dict[str, Upload],
     key: str | None,
     **common: Any,
-) -> tuple[Case, list[Attachment]]:
+) -> tuple[Case, list[Attachment], list[CaseWatcher]]:
     now = timezone.now()
     case = Case.objects.create(
         record=record,
@@ -297,9 +298,11 @@ def _create_case(
         data={"priority": case.priority, "team": request_type.team_id},
         created_at=now,
     )
-    CaseWatcher.objects.create(case=case, user=requester, added_by=requester, created_at=now)
+    links = [
+        CaseWatcher.objects.create(case=case, user=requester, added_by=requester, created_at=now)
+    ]
     if watchers:
-        _add_initial_watchers(case, requester, watchers, now)
+        links += _add_initial_watchers(case, requester, watchers, now)
     Notification.objects.create(
         user=requester,
         kind="case.created",
@@ -309,13 +312,13 @@ def _create_case(
         url=case.get_absolute_url(),
         created_at=now,
     )
-    return case, attachments
+    return case, attachments, links
 
 
 def _add_initial_watchers(
     case: Case, requester: AbstractBaseUser, watchers: list[AbstractBaseUser], now: dt.datetime
-) -> None:
-    CaseWatcher.objects.bulk_create(
+) -> list[CaseWatcher]:
+    links = CaseWatcher.objects.bulk_create(
         CaseWatcher(case=case, user=u, added_by=requester, created_at=now) for u in watchers
     )
     CaseEvent.objects.bulk_create(
@@ -339,6 +342,7 @@ def _add_initial_watchers(
         )
         for u in watchers
     )
+    return links
 
 
 def _attach_uploads(
