@@ -202,3 +202,14 @@ def test_the_requester_rates_a_closed_case_once_and_may_change_it(case, deal_des
     rate_case(case, requester=rep, score=4, comment="Quick, thanks")
     rating = rate_case(case, requester=rep, score=5)
     assert rating.score == 5 and kinds(case).count(CaseEvent.RATED) == 2
+
+
+def test_a_question_can_mention_someone_who_then_follows_the_case(
+    case, deal_desk_agent, outsider
+):
+    case = take_case(case, agent=deal_desk_agent)
+    ask_requester(case, agent=deal_desk_agent, question="@olga do you have the signed PO?")
+    question = case.events.get(kind=CaseEvent.COMMENTED)
+    assert question.data["question"] and question.data["mentions"] == ["olga"]
+    assert case.watchers.filter(pk=outsider.pk).exists()
+    assert Notification.objects.filter(user=outsider, kind="case.mentioned").exists()

@@ -226,8 +226,17 @@ def ask_requester(
     """Pending Response: the question goes in the feed and to the requester, who must act."""
     case = _lock(case, agent, Action.ASK, version)
     question = _required_text(question, "question", "Say what you need from the requester.")
-    comment = _event(case, CaseEvent.COMMENTED, agent, body=question, mentions=[], question=True)
+    comment, mentioned = _comment_event(case, agent, question, internal=False, question=True)
     _set_status(case, agent, Status.PENDING_RESPONSE, comment=comment.pk)
+    others = [u for u in mentioned if u.pk != case.requester_id]
+    notify(
+        others,
+        kind="case.mentioned",
+        case=case,
+        actor=agent,
+        body=question,
+        title=f"{_name(agent)} mentioned you on case {case.number}",
+    )
     notify(
         [case.requester],
         kind="case.pending_response",
@@ -382,21 +391,8 @@ def add_comment(
     uploads = claimable_uploads(author, list(attachment_ids))
     if missing := [i for i in attachment_ids if i not in uploads]:
         raise ActionInvalid({"attachments": [f"Upload {i} is not available." for i in missing]})
-    mentions = find_mentions(body)
-    reachable = [u for u in mentions.users if not internal or _is_member(u, case)]
-    event = _event(
-        case,
-        CaseEvent.COMMENTED,
-        author,
-        internal=internal,
-        body=body,
-        mentions=[u.username for u in reachable],
-        team_handles=mentions.teams,
-    )
+    event, reachable = _comment_event(case, author, body, internal=internal)
     _attach(case, author, uploads, event=event)
-    for user in reachable:
-        if not internal:
-            _watch(case, user, added_by=author, reason="mention")
     fields = [] if internal else _responded(case, author)
     replied = not internal and author.pk == case.requester_id
     if replied and case.status == Status.PENDING_RESPONSE:
@@ -407,6 +403,32 @@ def add_comment(
         _save(case)
     _comment_notices(case, author, event, reachable, internal)
     return event
+
+
+def _comment_event(
+    case: Case, author: AbstractBaseUser, body: str, *, internal: bool, **data: Any
+) -> tuple[CaseEvent, list[AbstractBaseUser]]:
+    """The comment's feed event, and the users its @mentions reach.
+
+    On a public comment a mentioned user becomes a watcher (so they can open the case); an
+    internal note reaches only members of the team. Team handles are listed, never expanded.
+    """
+    mentions = find_mentions(body)
+    reachable = [u for u in mentions.users if not internal or _is_member(u, case)]
+    event = _event(
+        case,
+        CaseEvent.COMMENTED,
+        author,
+        internal=internal,
+        body=body,
+        mentions=[u.username for u in reachable],
+        team_handles=mentions.teams,
+        **data,
+    )
+    if not internal:
+        for user in reachable:
+            _watch(case, user, added_by=author, reason="mention")
+    return event, reachable
 
 
 def _is_member(user: AbstractBaseUser, case: Case) -> bool:
