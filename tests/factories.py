@@ -6,7 +6,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
+from supportdesk.cases.models import Case
+from supportdesk.cases.services import submit_case
 from supportdesk.catalog.models import RequestType, SubRequest
+from supportdesk.catalog.queries import resolve_choice
 from supportdesk.people.models import Membership, Team
 from supportdesk.records.models import Kind, Record, RecordShare
 
@@ -86,3 +89,18 @@ class SubRequestFactory(factory.django.DjangoModelFactory):
     request_type = factory.SubFactory(RequestTypeFactory)
     name = factory.Sequence(lambda n: f"Sub-request {n}")
     fields = factory.LazyFunction(list)
+
+
+def quote_question(requester, record, **overrides) -> Case:
+    """A Deal Desk "Quote Help / Quote Question" case (one required answer), via submit_case."""
+    choice = resolve_choice(
+        "opportunity", team="Deal Desk", request_type="Quote Help", sub_request="Quote Question"
+    )
+    arguments = {
+        "record": record,
+        "request_type": choice.request_type,
+        "sub_request": choice.sub_request,
+        "description": "Which approval does this ramp need?",
+        "answers": {"quote_url": "https://crm.example.com/q/1"},
+    }
+    return submit_case(requester, **(arguments | overrides)).case

@@ -16,11 +16,10 @@ from django.utils import timezone
 
 from supportdesk.cases.models import Attachment, Case, CaseEvent, Status
 from supportdesk.cases.services import create_upload, submit_case
-from supportdesk.catalog.queries import resolve_choice
 from supportdesk.notify.models import Notification
 from supportdesk.people.models import ApiToken
 from tests.conftest import team
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, quote_question
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +32,7 @@ def upload_id(user: Any, name: str = "notes.pdf", content: bytes = b"%PDF-1.4 no
 @pytest.fixture
 def case(rep, opportunity) -> Case:
     """A new Deal Desk case (Quote Help / Quote Question) with one file from the requester."""
-    choice = resolve_choice(
-        "opportunity", team="Deal Desk", request_type="Quote Help", sub_request="Quote Question"
-    )
-    return submit_case(
-        rep,
-        record=opportunity,
-        request_type=choice.request_type,
-        sub_request=choice.sub_request,
-        description="Which approval does this ramp need?",
-        answers={"quote_url": "https://crm.example.com/q/1"},
-        attachment_ids=[upload_id(rep, "brief.pdf")],
-    ).case
+    return quote_question(rep, opportunity, attachment_ids=[upload_id(rep, "brief.pdf")])
 
 
 @pytest.fixture

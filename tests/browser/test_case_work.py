@@ -15,10 +15,8 @@ from typing import Any
 import pytest
 
 from supportdesk.cases.models import Case, CaseEvent, CaseRating, Resolution, Status
-from supportdesk.cases.services import submit_case
-from supportdesk.catalog.queries import resolve_choice
 from supportdesk.people.models import Membership, Team
-from tests.factories import PASSWORD, MembershipFactory, RecordFactory, UserFactory
+from tests.factories import PASSWORD, MembershipFactory, RecordFactory, UserFactory, quote_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,17 +33,7 @@ def case() -> Case:
     team = Team.objects.get(name="Deal Desk")
     MembershipFactory(user=dan, team=team, role=Membership.Role.AGENT)
     record = RecordFactory(owner=rita, name="Acme Corp — FY27 Renewal", external_id="006WORK")
-    choice = resolve_choice(
-        "opportunity", team="Deal Desk", request_type="Quote Help", sub_request="Quote Question"
-    )
-    return submit_case(
-        rita,
-        record=record,
-        request_type=choice.request_type,
-        sub_request=choice.sub_request,
-        description="Which approval does this ramp need?",
-        answers={"quote_url": "https://crm.example.com/q/1"},
-    ).case
+    return quote_question(rita, record)
 
 
 @pytest.fixture

@@ -5,26 +5,9 @@ from __future__ import annotations
 import pytest
 
 from supportdesk.cases.models import Case
-from supportdesk.cases.services import submit_case
-from supportdesk.catalog.queries import resolve_choice
 from supportdesk.people.models import Membership
 from tests.conftest import team
-from tests.factories import MembershipFactory, UserFactory
-
-
-def submit_quote_question(requester, record) -> Case:
-    """A Deal Desk "Quote Help / Quote Question" case with its one required answer."""
-    choice = resolve_choice(
-        "opportunity", team="Deal Desk", request_type="Quote Help", sub_request="Quote Question"
-    )
-    return submit_case(
-        requester,
-        record=record,
-        request_type=choice.request_type,
-        sub_request=choice.sub_request,
-        description="Which approval does this ramp need?",
-        answers={"quote_url": "https://crm.example.com/q/1"},
-    ).case
+from tests.factories import MembershipFactory, UserFactory, quote_question
 
 
 @pytest.fixture
@@ -50,4 +33,4 @@ def watcher(db):
 
 @pytest.fixture
 def quote_case(rep, opportunity) -> Case:
-    return submit_quote_question(rep, opportunity)
+    return quote_question(rep, opportunity)

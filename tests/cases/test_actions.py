@@ -26,27 +26,16 @@ from supportdesk.cases.actions import (
 )
 from supportdesk.cases.models import Case, CaseEvent, Resolution, Status
 from supportdesk.cases.queries import feed_for
-from supportdesk.cases.services import submit_case
 from supportdesk.catalog.queries import resolve_choice
 from supportdesk.notify.models import Notification
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, quote_question
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def case(rep, opportunity):
-    choice = resolve_choice(
-        "opportunity", team="Deal Desk", request_type="Quote Help", sub_request="Quote Question"
-    )
-    return submit_case(
-        rep,
-        record=opportunity,
-        request_type=choice.request_type,
-        sub_request=choice.sub_request,
-        description="Which approval does this ramp need?",
-        answers={"quote_url": "https://crm.example.com/q/1"},
-    ).case
+    return quote_question(rep, opportunity)
 
 
 def kinds(case: Case) -> list[str]:
@@ -204,9 +193,7 @@ def test_the_requester_rates_a_closed_case_once_and_may_change_it(case, deal_des
     assert rating.score == 5 and kinds(case).count(CaseEvent.RATED) == 2
 
 
-def test_a_question_can_mention_someone_who_then_follows_the_case(
-    case, deal_desk_agent, outsider
-):
+def test_a_question_can_mention_someone_who_then_follows_the_case(case, deal_desk_agent, outsider):
     case = take_case(case, agent=deal_desk_agent)
     ask_requester(case, agent=deal_desk_agent, question="@olga do you have the signed PO?")
     question = case.events.get(kind=CaseEvent.COMMENTED)

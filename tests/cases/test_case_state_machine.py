@@ -64,9 +64,8 @@ from supportdesk.catalog.models import effective_fields
 from supportdesk.catalog.queries import resolve_choice
 from supportdesk.notify.models import Notification
 from supportdesk.people.models import Membership
-from tests.cases.conftest import submit_quote_question
 from tests.conftest import team
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, quote_question
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +209,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         super().__init__()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        case = submit_quote_question(self.people["requester"], self.record)
+        case = quote_question(self.people["requester"], self.record)
         CaseWatcher.objects.create(case=case, user=self.people["watcher"])
         self.pk = case.pk
         self.last = snapshot(self.pk)  # as of the last invariant check: the state before a step

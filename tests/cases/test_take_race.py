@@ -20,9 +20,8 @@ from django.db import connection, connections
 from supportdesk.cases.actions import ActionNotAllowed, CaseConflict, take_case
 from supportdesk.cases.models import Case, CaseEvent, Status
 from supportdesk.people.models import Membership
-from tests.cases.conftest import submit_quote_question
 from tests.conftest import team
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, quote_question
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -88,7 +87,7 @@ def test_twenty_agents_take_one_case_and_exactly_one_wins(
         agent = UserFactory(username=f"agent{i:02d}", first_name="Agent", last_name=f"{i:02d}")
         MembershipFactory(user=agent, team=deal_desk, role=Membership.Role.AGENT)
         agents.append(agent)
-    case = submit_quote_question(rep, opportunity)
+    case = quote_question(rep, opportunity)
 
     outcomes = race(case, agents, with_version=with_version)
 

@@ -9,11 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from supportdesk.cases.models import Case
-from supportdesk.catalog.queries import resolve_choice
 from supportdesk.records.models import Record
 from tests.conftest import team
-from tests.factories import MembershipFactory, UserFactory
-from tests.web.conftest import make_case
+from tests.factories import MembershipFactory, UserFactory, quote_question
 
 HTMX = {"HX-Request": "true"}
 
@@ -53,17 +51,7 @@ def fresh(case: Case) -> Case:
 
 
 def quote_question_case(requester: Any, record: Record) -> Case:
-    choice = resolve_choice(
-        "opportunity", team="Deal Desk", request_type="Quote Help", sub_request="Quote Question"
-    )
-    return make_case(
-        requester,
-        record,
-        request_type=choice.request_type,
-        sub_request=choice.sub_request,
-        description="Which approval does this **ramp** need?",
-        answers={"quote_url": "https://crm.example.com/q/1"},
-    )
+    return quote_question(requester, record, description="Which approval does this **ramp** need?")
 
 
 def second_deal_desk_agent() -> Any:
