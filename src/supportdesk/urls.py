@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from supportdesk.api.urls import api
+from supportdesk.cases import problem_views
 from supportdesk.ops import healthz
 
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("records/", include("supportdesk.records.urls")),
     path("notifications/", include("supportdesk.notify.urls")),
     path("departments/", include("supportdesk.catalog.urls")),
+    path("report-problem/", problem_views.report_problem, name="report_problem"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,0 +1,238 @@
+""" "Report a problem" (linked from every page): the form, and raising it as an IT case."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from supportdesk.cases import problems
+from supportdesk.cases.display import FieldView, field_view
+from supportdesk.cases.forms import accept_attribute, attachment_hint
+from supportdesk.cases.models import Priority, Upload
+from supportdesk.cases.services import (
+    SubmissionInvalid,
+    claimable_uploads,
+    create_upload,
+    validate_common,
+)
+from supportdesk.catalog.models import effective_fields
+from supportdesk.catalog.schema import answers_form_class, describe_condition
+
+PREFIX = "details"
+COMMON = ("priority", "urgent_reason", "description", "watchers")
+
+
+class ProblemForm(forms.Form):
+    """The report's own fields; the rules are `validate_common` (and submit_case's)."""
+
+    use_required_attribute = False
+
+    priority = forms.ChoiceField(
+        label="Urgency",
+        choices=Priority.choices,
+        initial=Priority.MEDIUM,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose an urgency."},
+        help_text="Urgent is for problems that stop you or your customers from working.",
+    )
+    urgent_reason = forms.CharField(
+        label="Urgent justification",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Who is blocked, and what it costs.",
+    )
+    description = forms.CharField(
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Describe what you need."},
+        help_text="What you were doing, what you expected and what happened instead. "
+        "Markdown is supported.",
+    )
+    watchers = forms.CharField(
+        label="Watchers",
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="Optional: usernames of people to keep informed, separated by commas.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        errors = validate_common(
+            priority=cleaned.get("priority") or "",
+            urgent_reason=cleaned.get("urgent_reason") or "",
+            description=cleaned.get("description") or "",
+            needed_by=None,
+        )
+        for name, messages in errors.items():
+            if name not in self.errors:
+                self.add_error(name, messages)
+        return cleaned
+
+
+def watcher_names(value: str) -> list[str]:
+    return [n for n in re.split(r"[,;\s]+", value or "") if n]
+
+
+def one_time_token(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_problem(request: HttpRequest) -> HttpResponse:
+    rt = problems.problem_report_type()
+    definitions = effective_fields(rt, None)
+    screenshot = next((d["name"] for d in definitions if d["type"] == "file"), "")
+    answers_form = answers_form_class(definitions)
+    if request.method == "GET":
+        from_path = problems.safe_from_path(request.GET.get("from"))
+        page = {
+            "form": ProblemForm(),
+            "answers": answers_form(
+                prefix=PREFIX,
+                use_required_attribute=False,
+                initial={"application": problems.THIS_APPLICATION},
+            ),
+            "uploads": [],
+            "token": str(uuid.uuid4()),
+        }
+        return _render(request, rt, definitions, screenshot, from_path, **page)
+
+    post = request.POST
+    from_path = problems.safe_from_path(post.get("from"))
+    token = one_time_token(post.get("token"))
+    # Files are kept at once (as uploads named in hidden inputs): an error elsewhere keeps them.
+    removed = set(post.getlist("remove_upload"))
+    key = f"{PREFIX}-{screenshot}"
+    kept_ids = [i for i in post.getlist(key) if i not in removed]
+    kept = claimable_uploads(request.user, kept_ids)
+    uploads: list[Upload] = [kept[i] for i in dict.fromkeys(kept_ids) if i in kept]
+    upload_errors: list[str] = []
+    for file in request.FILES.getlist(key) if screenshot else []:
+        try:
+            uploads.append(create_upload(request.user, file=file))
+        except SubmissionInvalid as invalid:
+            upload_errors += invalid.errors.get("file", [])
+    upload_ids = [str(u.id) for u in uploads]
+    answers = {
+        d["name"]: post.getlist(f"{PREFIX}-{d['name']}")
+        if d["type"] == "multi_picklist"
+        else post.get(f"{PREFIX}-{d['name']}", "")
+        for d in definitions
+        if d["type"] != "file"
+    }
+    common = {name: post.get(name, "") for name in COMMON}
+    errors: dict[str, list[str]] = {f"details.{screenshot}": upload_errors} if upload_errors else {}
+    if not errors:
+        try:
+            result = problems.report_problem(
+                request.user,
+                answers=answers,
+                priority=common["priority"],
+                urgent_reason=common["urgent_reason"],
+                description=common["description"],
+                upload_ids=upload_ids,
+                watchers=watcher_names(common["watchers"]),
+                context=problems.report_context(request.user, from_path),
+                submission_key=token or None,
+            )
+        except SubmissionInvalid as invalid:
+            errors = invalid.errors
+        else:
+            return redirect("cases:submitted", result.case.number)
+    data = {f"{PREFIX}-{name}": value for name, value in answers.items()}
+    if screenshot:
+        data[key] = upload_ids
+    form = ProblemForm(data=common)
+    bound_answers = answers_form(data=data, prefix=PREFIX, use_required_attribute=False)
+    _add_errors(form, bound_answers, errors)
+    page = {
+        "form": form,
+        "answers": bound_answers,
+        "uploads": uploads,
+        "token": token or str(uuid.uuid4()),
+    }
+    return _render(request, rt, definitions, screenshot, from_path, **page)
+
+
+def _add_errors(form: ProblemForm, answers: forms.Form, errors: Mapping[str, list[str]]) -> None:
+    """Put submit_case's (or the upload's) errors next to their fields, in place of what the
+    form found there itself."""
+    form.is_valid()
+    answers.is_valid()
+    for key, messages in errors.items():
+        target, name = (
+            (answers, key.removeprefix("details."))
+            if key.startswith("details.")
+            else (
+                form,
+                key,
+            )
+        )
+        if name not in target.fields:
+            form.add_error(None, list(messages))
+        else:
+            target.errors.pop(name, None)  # the service's words for the same problem
+            target.add_error(name, list(messages))
+
+
+def _render(
+    request: HttpRequest,
+    rt: Any,
+    definitions: list[dict],
+    screenshot: str,
+    from_path: str,
+    *,
+    form: ProblemForm,
+    answers: forms.Form,
+    uploads: list[Upload],
+    token: str,
+) -> HttpResponse:
+    labels = {d["name"]: d["label"] for d in definitions}
+    views: dict[str, FieldView] = {}
+    for d in definitions:
+        condition = d.get("required_if")
+        note = f"Required when {describe_condition(condition, labels)}." if condition else ""
+        views[d["name"]] = field_view(answers[d["name"]], note=note)
+    urgent = "Required when Urgency is “Urgent”."
+    for name in COMMON:
+        views[name] = field_view(form[name], note=urgent if name == "urgent_reason" else "")
+    if screenshot:
+        views[screenshot].uploads = uploads
+    # Page order: what is broken, how urgent, the story, the screenshot, who else to tell.
+    order = [d["name"] for d in definitions if d["type"] != "file"]
+    order += ["priority", "urgent_reason", "description", *([screenshot] if screenshot else [])]
+    fields = [views[name] for name in [*order, "watchers"]]
+    errors = [
+        {"anchor": "problem-form", "label": "This report", "message": message}
+        for message in [*form.non_field_errors(), *answers.non_field_errors()]
+    ] + [
+        {"anchor": fv.anchor, "label": fv.bf.label, "message": " ".join(fv.bf.errors)}
+        for fv in fields
+        if fv.bf.errors
+    ]
+    context = {
+        "request_type": rt,
+        "fields": fields,
+        "errors": errors,
+        "uploads": uploads,
+        "screenshot_key": f"{PREFIX}-{screenshot}",
+        "token": token,
+        "from_path": from_path,
+        "reported_from": problems.report_context(request.user, from_path),
+        "accept": accept_attribute(),
+        "hint": attachment_hint(),
+    }
+    return render(request, "cases/problem_report.html", context)
