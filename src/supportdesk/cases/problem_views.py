@@ -15,13 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from supportdesk.cases import problems
 from supportdesk.cases.display import FieldView, field_view
-from supportdesk.cases.forms import accept_attribute, attachment_hint
-from supportdesk.cases.models import Priority, Upload
+from supportdesk.cases.forms import CommonForm, accept_attribute, attachment_hint
+from supportdesk.cases.models import Upload
 from supportdesk.cases.services import (
     SubmissionInvalid,
     claimable_uploads,
     create_upload,
-    validate_common,
 )
 from supportdesk.catalog.models import effective_fields
 from supportdesk.catalog.schema import answers_form_class, describe_condition
@@ -30,32 +29,10 @@ PREFIX = "details"
 COMMON = ("priority", "urgent_reason", "description", "watchers")
 
 
-class ProblemForm(forms.Form):
-    """The report's own fields; the rules are `validate_common` (and submit_case's)."""
+class ProblemForm(CommonForm):
+    """The wizard's common fields, worded for a problem report, plus watchers."""
 
-    use_required_attribute = False
-
-    priority = forms.ChoiceField(
-        label="Urgency",
-        choices=Priority.choices,
-        initial=Priority.MEDIUM,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an urgency."},
-        help_text="Urgent is for problems that stop you or your customers from working.",
-    )
-    urgent_reason = forms.CharField(
-        label="Urgent justification",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Who is blocked, and what it costs.",
-    )
-    description = forms.CharField(
-        label="Description",
-        widget=forms.Textarea(attrs={"rows": 8}),
-        error_messages={"required": "Describe what you need."},
-        help_text="What you were doing, what you expected and what happened instead. "
-        "Markdown is supported.",
-    )
+    needed_by = None  # a problem report has no needed-by date
     watchers = forms.CharField(
         label="Watchers",
         required=False,
@@ -63,19 +40,19 @@ class ProblemForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text="Optional: usernames of people to keep informed, separated by commas.",
     )
+    field_order = ["priority", "urgent_reason", "description", "watchers"]
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        errors = validate_common(
-            priority=cleaned.get("priority") or "",
-            urgent_reason=cleaned.get("urgent_reason") or "",
-            description=cleaned.get("description") or "",
-            needed_by=None,
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        priority, reason, description = (self.fields[n] for n in COMMON[:3])
+        priority.label = "Urgency"
+        priority.error_messages["required"] = "Choose an urgency."
+        priority.help_text = "Urgent is for problems that stop you or your customers from working."
+        reason.help_text = "Who is blocked, and what it costs."
+        description.help_text = (
+            "What you were doing, what you expected and what happened instead. "
+            "Markdown is supported."
         )
-        for name, messages in errors.items():
-            if name not in self.errors:
-                self.add_error(name, messages)
-        return cleaned
 
 
 def watcher_names(value: str) -> list[str]:
