@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from supportdesk.cases.display import case_page
+from supportdesk.cases.display.page import case_page
 from supportdesk.cases.models import Case, Status
 from supportdesk.people.models import Membership, Team
 from supportdesk.records.models import Kind, Record

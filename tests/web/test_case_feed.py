@@ -25,7 +25,7 @@ from supportdesk.cases.actions import (
     resume_case,
     take_case,
 )
-from supportdesk.cases.display import FEED_PAGE_SIZE
+from supportdesk.cases.display.feed import FEED_PAGE_SIZE
 from supportdesk.cases.models import Attachment, CaseEvent, Resolution
 from supportdesk.cases.services import create_upload
 from supportdesk.catalog.queries import resolve_choice

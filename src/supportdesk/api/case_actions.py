@@ -145,7 +145,10 @@ def case_resume(
 
 @router.post("/cases/{number}/close", response=WRITE)
 def case_close(request: HttpRequest, number: str, payload: CloseIn) -> dict[str, Any]:
-    """Close with a resolution and a note; the requester may only withdraw (`withdrawn`)."""
+    """Close with a resolution and a note; the requester may only withdraw (`withdrawn`).
+
+    Pending or rejected approvals (closing as `resolved`) and open linked child cases need an
+    `override` reason; over approvals only a lead of the team or an admin may give one."""
     user = request.auth
     case = case_for(user, number)
     case = close_case(
@@ -153,6 +156,7 @@ def case_close(request: HttpRequest, number: str, payload: CloseIn) -> dict[str,
         actor=user,
         resolution=payload.resolution.strip(),
         note=payload.note,
+        override=payload.override,
         version=payload.version,
     )
     return case_for_user_out(user, case)

@@ -255,6 +255,11 @@ class CloseIn(VersionIn):
         json_schema_extra={"enum": Resolution.values},
     )
     note: str = Field("", description="What was done; the requester reads it.")
+    override: str = Field(
+        "",
+        description="Why it closes anyway, when approvals or linked child cases are open "
+        "(recorded in the feed).",
+    )
 
 
 class ReopenIn(VersionIn):

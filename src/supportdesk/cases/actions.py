@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from supportdesk.cases.blockers import close_blockers
 from supportdesk.cases.models import (
     Attachment,
     Case,
@@ -273,9 +274,14 @@ def close_case(
     actor: AbstractBaseUser,
     resolution: str,
     note: str,
+    override: str = "",
     version: int | None = None,
 ) -> Case:
-    """Close with a resolution (category and note); the requester may only withdraw."""
+    """Close with a resolution (category and note); the requester may only withdraw.
+
+    Open approvals or open child cases (`blockers`) need an `override` reason, recorded in
+    the feed; over approvals, only from a lead of the team or an admin.
+    """
     case = _lock(case, actor, (Action.CLOSE, Action.WITHDRAW), version)
     if Action.CLOSE not in allowed_actions(actor, case) and resolution != Resolution.WITHDRAWN:
         raise ActionNotAllowed("Only the team can close a case; you can withdraw your request.")
@@ -286,6 +292,9 @@ def close_case(
         errors["note"] = ["Say what was done: the requester reads this."]
     if errors:
         raise ActionInvalid(errors)
+    if resolution == Resolution.WITHDRAWN and not override.strip():
+        override = note  # the requester's reason for withdrawing covers open child cases
+    _override_blockers(case, actor, resolution, override.strip())
     case.resolution, case.resolution_note = resolution, note.strip()
     _set_status(case, actor, Status.CLOSED, resolution=resolution, note=note.strip())
     label = Resolution(resolution).label
@@ -308,6 +317,29 @@ def close_case(
         anchor="rate",
     )
     return case
+
+
+def _override_blockers(case: Case, actor: AbstractBaseUser, resolution: str, reason: str) -> None:
+    blockers = close_blockers(case, resolution)
+    if not blockers:
+        return
+    lead = actor.is_staff or role_in_team(actor, case) == "lead"
+    if any(b.lead_only for b in blockers) and not lead:
+        raise ActionNotAllowed(
+            " ".join(b.message for b in blockers)
+            + " Ask a lead of the team, or close it with another resolution."
+        )
+    if not reason:
+        messages = [b.message for b in blockers]
+        raise ActionInvalid({"override": [*messages, "Say why you close it anyway."]})
+    _event(
+        case,
+        CaseEvent.CLOSE_OVERRIDE,
+        actor,
+        reason=reason,
+        blockers=[b.kind for b in blockers],
+        messages=[b.message for b in blockers],
+    )
 
 
 @transaction.atomic

@@ -47,16 +47,9 @@ from supportdesk.cases.actions import (
     resume_case,
     take_case,
 )
-from supportdesk.cases.display import (
-    SCORE_LABELS,
-    case_page,
-    feed_items,
-    feed_usernames,
-    image_type,
-    person,
-    rating_of,
-    user_names,
-)
+from supportdesk.cases.display.feed import feed_items, feed_usernames
+from supportdesk.cases.display.formatting import image_type, person, user_names
+from supportdesk.cases.display.page import SCORE_LABELS, case_page, rating_of
 from supportdesk.cases.models import Case, CaseEvent, CaseRating, Resolution, Status, Upload
 from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions
 from supportdesk.cases.queries import attachments_visible_to, can_see_case, case_for, feed_for
@@ -219,6 +212,7 @@ def _close(case: Case, user: AbstractBaseUser, form: f.CloseForm) -> str:
         actor=user,
         resolution=data["resolution"],
         note=data["note"],
+        override=data.get("override", ""),
         version=form.expected_version,
     )
     return f"Case {case.number} is closed: {case.get_resolution_display()}."

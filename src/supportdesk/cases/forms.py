@@ -14,7 +14,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from supportdesk.cases.actions import COMMENT_MAX
-from supportdesk.cases.display import FieldView, field_view, person
+from supportdesk.cases.blockers import close_blockers
+from supportdesk.cases.display.formatting import FieldView, field_view, person
 from supportdesk.cases.models import Case, CaseEvent, Priority, Resolution
 from supportdesk.cases.policy import Action, allowed_actions
 from supportdesk.cases.services import validate_common
@@ -220,7 +221,22 @@ class CloseForm(ActionForm):
         help_text="What was done. The requester reads this.",
         error_messages={"required": "Say what was done: the requester reads this."},
     )
+    override = forms.CharField(
+        label="Close it anyway because…",
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to close over open approvals or open linked cases; it goes in the feed.",
+    )
     submit_label = "Close the case"
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        blockers = close_blockers(self.case)
+        if blockers:
+            self.intro = " ".join(b.message for b in blockers)
+        else:
+            del self.fields["override"]
 
 
 class WithdrawForm(ActionForm):

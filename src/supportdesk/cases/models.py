@@ -75,6 +75,14 @@ class Case(models.Model):
     sub_request = models.ForeignKey(
         "catalog.SubRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
     )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The case this one was raised from to ask another team for help.",
+    )
     subject = models.CharField(max_length=300)
     description = models.TextField()
     details = models.JSONField(default=dict, blank=True)
@@ -181,6 +189,10 @@ class CaseEvent(models.Model):
     WATCHER_ADDED = "watcher.added"
     MENTIONED = "case.mentioned"
     RATED = "case.rated"
+    LINKED = "case.linked"  # a child case was raised from this one, or this one from a parent
+    APPROVAL_REQUESTED = "approval.requested"
+    APPROVAL_DECIDED = "approval.decided"
+    CLOSE_OVERRIDE = "case.close_override"  # closed despite open approvals or children
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=40)
@@ -288,6 +300,44 @@ class RequestDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft request on {self.record_id} by {self.user_id}"
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Approval(models.Model):
+    """One approver's sign-off on one approval step the case's request type declares."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approvals")
+    step = models.PositiveSmallIntegerField(help_text="The step's place in the catalog, from 1.")
+    step_name = models.CharField(max_length=200)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals"
+    )
+    state = models.CharField(
+        max_length=10, choices=ApprovalState.choices, default=ApprovalState.PENDING
+    )
+    note = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["step", "requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "step", "approver"], name="approval_unique_case_step_approver"
+            )
+        ]
+        indexes = [models.Index(fields=["approver", "state"], name="approval_approver_state")]
+
+    def __str__(self) -> str:
+        return f"{self.step_name} by {self.approver_id} on {self.case_id}: {self.state}"
 
 
 class CaseRating(models.Model):

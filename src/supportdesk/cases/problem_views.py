@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from supportdesk.cases import problems
-from supportdesk.cases.display import FieldView, field_view
+from supportdesk.cases.display.formatting import FieldView, field_view
 from supportdesk.cases.forms import CommonForm, accept_attribute, attachment_hint
 from supportdesk.cases.models import Upload
 from supportdesk.cases.services import (

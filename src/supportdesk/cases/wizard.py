@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.safestring import SafeString
 
-from supportdesk.cases.display import (
+from supportdesk.cases.display.formatting import (
     AnswerRow,
     FieldView,
     FileLink,

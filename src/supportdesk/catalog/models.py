@@ -22,6 +22,9 @@ class RequestType(models.Model):
     display_name = models.CharField(max_length=200, blank=True)
     description = models.CharField(max_length=500, blank=True)
     fields = models.JSONField(default=list, blank=True, help_text="Field schema (see schema.py).")
+    approvals = models.JSONField(
+        default=list, blank=True, help_text="Approval steps a case of this type needs to close."
+    )
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
@@ -48,6 +51,9 @@ class SubRequest(models.Model):
     name = models.CharField(max_length=200)
     display_name = models.CharField(max_length=200, blank=True)
     fields = models.JSONField(default=list, blank=True)
+    approvals = models.JSONField(
+        default=list, blank=True, help_text="Approval steps, after the request type's own."
+    )
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 

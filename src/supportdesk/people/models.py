@@ -1,4 +1,4 @@
-"""Teams (queues), who belongs to them, and personal API tokens."""
+"""Teams (queues), who belongs to them, approval roles and personal API tokens."""
 
 from __future__ import annotations
 
@@ -49,6 +49,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+
+class ApprovalRole(models.Model):
+    """A sign-off role that approval steps in the catalog ask for (e.g. "compensation").
+
+    Its members are the users an approver can be chosen from. Leads of a team are a role of
+    their own in the catalog (`team_lead`), so they need no entry here.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.CharField(max_length=300, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="approval_roles"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def hash_token(raw: str) -> str:

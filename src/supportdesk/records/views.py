@@ -9,7 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from supportdesk.cases.display import attribute_rows, format_attribute, humanize_key, person
+from supportdesk.cases.display.formatting import (
+    attribute_rows,
+    format_attribute,
+    humanize_key,
+    person,
+)
 from supportdesk.cases.queries import cases_visible_to
 from supportdesk.cases.wizard import start_draft, step_url
 from supportdesk.records.models import Kind, Record

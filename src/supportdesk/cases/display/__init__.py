@@ -1,0 +1,1 @@
+"""Turning stored values (answers, record attributes, the feed) into what people read."""

@@ -1,0 +1,264 @@
+"""Stored values (answers, record attributes, files, people) as people read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.forms import BoundField
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+
+from supportdesk.cases.models import (
+    Attachment,
+    Upload,
+)
+from supportdesk.records.models import Kind
+
+
+@dataclass
+class FieldView:
+    """One field as the template draws it: label, asterisk, help, note, errors, input."""
+
+    bf: BoundField
+    kind: str  # "input", "group", "checkbox" or "file"
+    required: bool
+    note: str = ""
+    uploads: list[Upload] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.bf.auto_id}_0" if self.kind == "group" else self.bf.auto_id
+
+    @property
+    def describedby(self) -> str:
+        ids = [f"{self.bf.auto_id}_helptext"] if self.bf.help_text else []
+        ids += [f"{self.bf.auto_id}_note"] if self.note else []
+        ids += [f"{self.bf.auto_id}_error"] if self.bf.errors else []
+        return " ".join(ids)
+
+
+GROUP_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+def field_view(bf: BoundField, *, note: str = "") -> FieldView:
+    widget = bf.field.widget
+    if isinstance(widget, forms.MultipleHiddenInput):
+        kind = "file"
+    elif isinstance(widget, GROUP_WIDGETS):
+        kind = "group"
+    elif isinstance(widget, forms.CheckboxInput):
+        kind = "checkbox"
+    else:
+        kind = "input"
+    view = FieldView(bf, kind, required=bf.field.required, note=note)
+    if view.describedby and kind not in ("group", "file"):
+        widget.attrs["aria-describedby"] = view.describedby
+    if bf.errors:
+        widget.attrs["aria-invalid"] = "true"
+    return view
+
+
+@dataclass(frozen=True)
+class FileLink:
+    name: str
+    url: str = ""
+    preview: str = ""  # an inline picture's URL (png, jpg, gif, webp only)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answered field, ready to show: a label and either text or files."""
+
+    name: str
+    label: str
+    text: str = ""
+    files: list[FileLink] = field(default_factory=list)
+    long: bool = False
+    link: str = ""
+
+
+def humanize_key(key: str) -> str:
+    """`close_date` → `Close date`."""
+    return capfirst(key.replace("_", " ").strip()) or key
+
+
+def format_date(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return date_format(value, "j M Y")
+    try:
+        return date_format(dt.date.fromisoformat(str(value)), "j M Y")
+    except ValueError:
+        return str(value)
+
+
+def _format_decimal(value: Any, *, places: int | None = None) -> str:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if places is not None:
+        return f"{number:,.{places}f}"
+    return f"{number:,}" if number == number.to_integral() else f"{number:,.2f}"
+
+
+def format_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(format_scalar(v) for v in value) or "—"
+    return str(value)
+
+
+def format_attribute(key: str, value: Any) -> str:
+    """A record attribute, formatted by what its key suggests (dates, amounts, counts)."""
+    lowered = key.lower()
+    if lowered.endswith(("date", "_at", "_on")) and isinstance(value, str):
+        return format_date(value)
+    numeric = isinstance(value, int | float | str) and not isinstance(value, bool)
+    if numeric and any(w in lowered for w in ("amount", "arr", "price", "count", "employees")):
+        return _format_decimal(value)
+    return format_scalar(value)
+
+
+def format_answer(definition: Mapping[str, Any], value: Any) -> str:
+    kind = definition.get("type")
+    if kind == "checkbox":
+        return "Yes" if value else "No"
+    if kind == "date" and value:
+        return format_date(value)
+    if kind == "money" and value not in (None, ""):
+        return _format_decimal(value, places=2)
+    if kind == "percent" and value not in (None, ""):
+        return f"{value} %"
+    return format_scalar(value)
+
+
+def answer_rows(
+    definitions: Iterable[Mapping[str, Any]],
+    answers: Mapping[str, Any],
+    files: Mapping[str, FileLink],
+) -> list[AnswerRow]:
+    """Rows for every answered field, schema order first; `files` maps stored file ids."""
+    by_name = {d["name"]: d for d in definitions}
+    names = [n for n in by_name if n in answers] + [n for n in answers if n not in by_name]
+    rows = []
+    for name in names:
+        definition = by_name.get(name, {"name": name, "label": humanize_key(name), "type": ""})
+        value = answers[name]
+        if definition["type"] == "file":
+            ids = value if isinstance(value, list) else [value]
+            links = [files.get(str(i), FileLink(f"File {i} (no longer available)")) for i in ids]
+            rows.append(AnswerRow(name, definition["label"], files=links))
+            continue
+        text, kind = format_answer(definition, value), definition["type"]
+        link = text if kind == "url" and text.startswith(("https://", "http://")) else ""
+        rows.append(AnswerRow(name, definition["label"], text, long=kind == "long_text", link=link))
+    return rows
+
+
+def person(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return "supportdesk"
+    return user.get_full_name() or user.get_username()
+
+
+def attribute_rows(attributes: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    return [(humanize_key(k), format_attribute(k, v)) for k, v in (attributes or {}).items()]
+
+
+def user_names(usernames: Iterable[str]) -> dict[str, str]:
+    """Display names of the given usernames, in one query (none when there are none)."""
+    wanted = {u for u in usernames if u}
+    if not wanted:
+        return {}
+    users = get_user_model().objects.filter(username__in=wanted)
+    return {u.get_username(): person(u) for u in users.only("username", "first_name", "last_name")}
+
+
+# ---- the record: as it was at submission, and what changed since --------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    label: str
+    then: str
+    now: str = ""  # the record's current value, only where it differs from `then`
+
+
+def _record_facts(facts: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, str]:
+    """Label → shown value, for a dict shaped like `services.record_snapshot`."""
+    kind, owner = facts.get("kind", ""), facts.get("owner")
+    shown = {
+        "Kind": Kind(kind).label if kind in Kind.values else str(kind or "—"),
+        "Name": facts.get("name") or "—",
+        "External id": facts.get("external_id") or "—",
+        "Owner": names.get(owner, owner) if owner else "—",
+    }
+    if facts.get("account"):
+        shown["Account"] = facts["account"]
+    shown.update(attribute_rows(facts.get("attributes")))
+    return shown
+
+
+def snapshot_rows(
+    snapshot: Mapping[str, Any],
+    current: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[SnapshotRow]:
+    """The record as it was when the case was submitted, each fact with the record's current
+    value beside it where that differs (`current` has the snapshot's shape)."""
+    if not snapshot:
+        return []
+    then = _record_facts(snapshot, names or {})
+    if current is None:
+        return [SnapshotRow(label, value) for label, value in then.items()]
+    now = _record_facts(current, names or {})
+    rows = []
+    for label in [*then, *(label for label in now if label not in then)]:
+        before, after = then.get(label, "—"), now.get(label, "—")
+        rows.append(SnapshotRow(label, before, after if after != before else ""))
+    return rows
+
+
+# ---- files ---------------------------------------------------------------------------------
+
+IMAGE_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+
+
+def image_type(file_name: str) -> str | None:
+    """The content type of a picture that may be shown inline (never SVG), by its extension."""
+    extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    return IMAGE_TYPES.get(extension)
+
+
+def attachment_link(attachment: Attachment, number: str) -> FileLink:
+    url = reverse("cases:attachment", args=[number, attachment.pk])
+    preview = f"{url}?inline=1" if image_type(attachment.file.name) else ""
+    return FileLink(attachment.name, url, preview)
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    pk: int
+    link: FileLink
+    size: int
+    added_by: str
+    at: dt.datetime
+    event_id: int | None
+    can_remove: bool

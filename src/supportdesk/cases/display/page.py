@@ -1,0 +1,184 @@
+"""The case page: what a user sees of a case, and the actions offered to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
+
+from supportdesk.cases.display.feed import FEED_PAGE_SIZE, feed_items, feed_usernames
+from supportdesk.cases.display.formatting import (
+    AttachmentRow,
+    answer_rows,
+    attachment_link,
+    person,
+    snapshot_rows,
+    user_names,
+)
+from supportdesk.cases.models import (
+    Attachment,
+    Case,
+    CaseRating,
+    Status,
+)
+from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions
+from supportdesk.cases.queries import (
+    attachments_visible_to,
+    cases_visible_to,
+    feed_for,
+    is_case_team_member,
+)
+from supportdesk.cases.services import record_snapshot
+from supportdesk.catalog.models import effective_fields
+from supportdesk.markup import render_markdown
+from supportdesk.records.models import Record
+
+# ---- actions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    action: str
+    label: str
+    url: str
+    post: bool  # a button that acts at once; otherwise a link to the action's form
+    anchor: bool = False  # a plain link to a part of the case page (the rating form)
+
+
+ACTION_URLS = {
+    Action.TAKE: "cases:take",
+    Action.RESUME: "cases:resume",
+    Action.CLOSE: "cases:close",
+    Action.REOPEN: "cases:reopen",
+    Action.ASSIGN: "cases:assign",
+    Action.ASK: "cases:ask",
+    Action.HOLD: "cases:hold",
+    Action.MOVE: "cases:move",
+    Action.EDIT: "cases:edit",
+    Action.ADD_WATCHER: "cases:watch",
+    Action.WITHDRAW: "cases:withdraw",
+}  # in the order the page offers them
+PRIMARY_ACTIONS = (Action.TAKE, Action.RESUME, Action.CLOSE, Action.REOPEN)
+IMMEDIATE_ACTIONS = (Action.TAKE, Action.RESUME)
+
+
+def case_actions(allowed: set[Action], number: str) -> tuple[list[ActionLink], list[ActionLink]]:
+    """The buttons (primary) and the menu entries for what the user may do now."""
+    primary, menu = [], []
+    for action, url_name in ACTION_URLS.items():
+        if action not in allowed:
+            continue
+        post = action in IMMEDIATE_ACTIONS
+        label = ACTION_LABELS[action]
+        label = label if post or label.endswith("…") else f"{label}…"
+        link = ActionLink(action.value, label, reverse(url_name, args=[number]), post)
+        (primary if action in PRIMARY_ACTIONS else menu).append(link)
+    if Action.RATE in allowed:  # the form is on the page itself: the button only goes there
+        rate = ActionLink(Action.RATE.value, ACTION_LABELS[Action.RATE], "#rate", False, True)
+        primary.insert(0, rate)
+    return primary, menu
+
+
+# ---- satisfaction --------------------------------------------------------------------------
+
+SCORE_LABELS = {1: "Very poor", 2: "Poor", 3: "OK", 4: "Good", 5: "Excellent"}
+
+
+def rating_of(case: Case) -> CaseRating | None:
+    """The requester's rating of the closed case, if they gave one.
+
+    A reopened case keeps its rating (for the reports) but shows none until it closes again,
+    when the requester is asked again. So open cases cost no query.
+    """
+    if case.status != Status.CLOSED:
+        return None
+    if Case.rating.is_cached(case):  # loaded with select_related("rating")
+        return getattr(case, "rating", None)
+    return CaseRating.objects.filter(case_id=case.pk).first()
+
+
+# ---- the case page -------------------------------------------------------------------------
+
+RELATED_CASES = 10
+
+
+def case_page(
+    case: Case, user: AbstractBaseUser | None = None, *, feed_page: int = 1
+) -> dict[str, Any]:
+    """Everything the case page shows to `user` (default: the requester), in a fixed number of
+    queries however long the feed is: the feed comes a page at a time."""
+    user = user or case.requester
+    start = (feed_page - 1) * FEED_PAGE_SIZE
+    events = list(feed_for(user, case)[start : start + FEED_PAGE_SIZE + 1])
+    has_older, events = len(events) > FEED_PAGE_SIZE, events[:FEED_PAGE_SIZE]
+    attachments = list(attachments_visible_to(user, case).select_related("uploaded_by"))
+    record = (
+        Record.objects.select_related("owner", "account").get(pk=case.record_id)
+        if case.record_id is not None
+        else None
+    )
+    watchers = case.watcher_links.select_related("user").order_by("created_at", "id")
+    snapshot = case.record_snapshot or {}
+    names = user_names(feed_usernames(events) | {snapshot.get("owner") or ""})
+    if record is not None and record.owner is not None:
+        names[record.owner.get_username()] = person(record.owner)
+    others = _other_cases(user, case)
+    allowed = allowed_actions(user, case)
+    primary, menu = case_actions(allowed, case.number)
+    member = is_case_team_member(user, case)
+    files = {str(a.pk): attachment_link(a, case.number) for a in attachments}
+    return {
+        "case": case,
+        "record": record,
+        "requester": person(case.requester),
+        "description_html": render_markdown(case.description),
+        "answers": answer_rows(
+            effective_fields(case.request_type, case.sub_request), case.details or {}, files
+        ),
+        "snapshot": snapshot_rows(snapshot, record_snapshot(record), names) if record else [],
+        "attachments": [_attachment_row(a, case, user, member) for a in attachments],
+        "feed": feed_items(events, case, attachments, names),
+        "feed_page": feed_page,
+        "has_older": has_older,
+        "seen": max((e.pk for e in events), default=None) if feed_page == 1 else None,
+        "watchers": [person(w.user) for w in watchers],
+        "other_cases": others[:RELATED_CASES],
+        "more_other_cases": len(others) > RELATED_CASES,
+        "primary_actions": primary,
+        "menu_actions": menu,
+        "team_member": member,
+        "awaiting_requester": case.status == Status.PENDING_RESPONSE
+        and user.pk == case.requester_id,
+        "can_edit": Action.EDIT in allowed,
+        "can_rate": Action.RATE in allowed,
+        "rating": rating_of(case),
+    }
+
+
+def _other_cases(user: AbstractBaseUser, case: Case) -> list[Case]:
+    """Other cases on the case's record that the user may see (one more than are shown)."""
+    if case.record_id is None:
+        return []
+    return list(
+        cases_visible_to(user)
+        .filter(record_id=case.record_id)
+        .exclude(pk=case.pk)
+        .select_related("team")
+        .order_by("-created_at", "-id")[: RELATED_CASES + 1]
+    )
+
+
+def _attachment_row(
+    attachment: Attachment, case: Case, user: AbstractBaseUser, member: bool
+) -> AttachmentRow:
+    return AttachmentRow(
+        attachment.pk,
+        attachment_link(attachment, case.number),
+        attachment.size,
+        person(attachment.uploaded_by),
+        attachment.created_at,
+        attachment.event_id,
+        member or attachment.uploaded_by_id == user.pk,
+    )
