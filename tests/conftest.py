@@ -8,6 +8,20 @@ from django.core.cache import cache
 from supportdesk.people.models import Membership, Team
 from tests.factories import MembershipFactory, RecordFactory, RecordShareFactory, UserFactory
 
+pytest_plugins = ["tests.approval_helpers"]  # approvers for the approval tests
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file (one per xdist worker), not pytest-django's shared
+    in-memory one, so a real `supportdesk worker` subprocess can open it (tests/notify)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):

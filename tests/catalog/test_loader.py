@@ -20,7 +20,7 @@ from supportdesk.catalog.definitions import CatalogError
 from supportdesk.catalog.loader import load_catalog
 from supportdesk.catalog.models import Redirect, RequestType, SubRequest, effective_fields
 from supportdesk.catalog.schema import AnswersInvalid, answers_form_class, clean_answers
-from supportdesk.people.models import Team
+from supportdesk.people.models import ApprovalRole, Team
 from supportdesk.records.models import Kind
 from tests.catalog.conftest import group, request_type
 from tests.factories import RecordFactory, UserFactory
@@ -28,7 +28,7 @@ from tests.factories import RecordFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 SIZES = {"teams": 7, "redirects": 8, "request_types": 90, "sub_requests": 18}
-SUMMARY = "catalog: 7 teams, 8 redirects, 90 request types, 18 sub-requests"
+SUMMARY = "catalog: 7 teams, 8 redirects, 90 request types, 18 sub-requests, 4 approval roles"
 
 
 def snapshot() -> tuple[list[dict], ...]:
@@ -45,6 +45,7 @@ def empty_the_catalog() -> None:
     RequestType.objects.all().delete()
     Team.objects.all().delete()
     Redirect.objects.all().delete()
+    ApprovalRole.objects.all().delete()
 
 
 def test_a_fresh_database_already_has_the_catalog():
@@ -58,7 +59,8 @@ def test_loading_into_an_empty_database_creates_everything():
     empty_the_catalog()
     report = load_catalog()
     assert counts(report, "created") == SIZES
-    assert str(report) == f"{SUMMARY} — 123 created, 0 updated, 0 deactivated"
+    assert report.approval_roles.created == 4
+    assert str(report) == f"{SUMMARY} — 127 created, 0 updated, 0 deactivated"
     billing = Team.objects.get(name="Billing")
     assert (billing.slug, billing.aliases, billing.position) == ("billing", ["Billing Team"], 0)
     assert Team.objects.get(slug="it-enterprise-applications").position == 6

@@ -5,6 +5,9 @@ help. Normalised, every definition has exactly those keys: `required` a bool, `r
 None or a dict (`{field}`, `{field, equals}` or `{field, in}`), `options` a list ([] unless
 the type is a picklist) and `help` a str. Normalising is idempotent, so definitions already
 stored in the database validate again unchanged.
+
+`validate_approval_steps` does the same for the approval steps of a request type or
+sub-request.
 """
 
 from __future__ import annotations
@@ -188,6 +191,140 @@ def _check_condition_target(field: dict, known: Mapping[str, dict], *, where: st
         if stray:
             raise CatalogError(
                 f"{where}: required_if value(s) {stray!r} are not options of {target['name']!r}."
+            )
+    elif target["type"] == "checkbox" and not all(isinstance(v, bool) for v in values):
+        raise CatalogError(f"{where}: {target['name']!r} is a checkbox; compare it to true/false.")
+
+
+# ---- approval steps ------------------------------------------------------------------------
+
+STEP_KEYS = frozenset({"name", "role", "team_lead", "approvers", "chosen_by", "when"})
+WHEN_KEYS = frozenset({"field", "equals", "in"})
+CHOSEN_BY = ("agent", "requester")
+MAX_APPROVERS = 10
+STEP_NAME_MAX = 200  # cases.Approval.step_name
+
+
+def validate_approval_steps(
+    steps: object,
+    *,
+    where: str,
+    fields: Iterable[Mapping[str, Any]],
+    roles: Iterable[str],
+    teams: Mapping[str, str],
+    inherited: Iterable[Mapping[str, Any]] = (),
+) -> list[dict]:
+    """Check a list of approval steps and return it normalised; raise CatalogError naming `where`.
+
+    A step is {name, role | team_lead, approvers, chosen_by, when}: `role` is the slug of an
+    approval role, `team_lead` a team name or alias (stored as the team's name: its leads
+    approve); `approvers` how many distinct people must approve (default 1); `chosen_by` who
+    names them, agent (default) or requester; `when` a condition on one of `fields`
+    ({field, equals} or {field, in}). `inherited` are the request type's steps that a
+    sub-request's steps follow: step names are unique across both.
+    """
+    if not isinstance(steps, list):
+        raise CatalogError(f"{where}: approvals must be a list, not {type(steps).__name__}.")
+    known = {f["name"]: f for f in fields}
+    names = {s["name"] for s in inherited}
+    normalised = []
+    for index, step in enumerate(steps):
+        place = f"{where} / approval step #{index + 1}"
+        clean = _normalise_step(step, where=place, roles=frozenset(roles), teams=teams)
+        if clean["when"] is not None:
+            _check_when_target(clean["when"], known, where=place)
+        if clean["name"] in names:
+            raise CatalogError(f"{place}: step name {clean['name']!r} is used twice.")
+        names.add(clean["name"])
+        normalised.append(clean)
+    return normalised
+
+
+def _normalise_step(
+    step: object, *, where: str, roles: frozenset[str], teams: Mapping[str, str]
+) -> dict:
+    if not isinstance(step, Mapping):
+        raise CatalogError(f"{where}: a step must be a mapping, not {type(step).__name__}.")
+    if unknown := set(step) - STEP_KEYS:
+        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}.")
+    name = _check_text(step.get("name"), key="name", where=where)
+    if len(name) > STEP_NAME_MAX:
+        raise CatalogError(f"{where}: name is longer than {STEP_NAME_MAX} characters.")
+    role, team = _check_approver_source(step, where=where, roles=roles, teams=teams)
+    approvers = step.get("approvers", 1)
+    if isinstance(approvers, bool) or not isinstance(approvers, int):
+        raise CatalogError(f"{where}: approvers must be a whole number, not {approvers!r}.")
+    if not 1 <= approvers <= MAX_APPROVERS:
+        raise CatalogError(f"{where}: approvers must be from 1 to {MAX_APPROVERS}.")
+    chosen_by = step.get("chosen_by", "agent")
+    if chosen_by not in CHOSEN_BY:
+        raise CatalogError(f"{where}: chosen_by must be agent or requester, not {chosen_by!r}.")
+    when = _check_when(step.get("when"), where=where)
+    return {
+        "name": name,
+        "role": role,
+        "team_lead": team,
+        "approvers": approvers,
+        "chosen_by": chosen_by,
+        "when": when,
+    }
+
+
+def _check_approver_source(
+    step: Mapping[str, Any], *, where: str, roles: frozenset[str], teams: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """(role slug, None) or (None, the team's name): exactly one of role and team_lead."""
+    role, team = step.get("role"), step.get("team_lead")
+    if (role is None) == (team is None):
+        raise CatalogError(f"{where}: give either role (an approval role) or team_lead (a team).")
+    if role is not None:
+        if not isinstance(role, str) or role not in roles:
+            known = ", ".join(sorted(roles)) or "none"
+            raise CatalogError(
+                f"{where}: unknown approval role {role!r}; declare it under approval_roles "
+                f"(declared: {known})."
+            )
+        return role, None
+    if not isinstance(team, str) or team not in teams:
+        raise CatalogError(f"{where}: team_lead {team!r} is not a team of the catalog.")
+    return None, teams[team]
+
+
+def _check_when(when: object, *, where: str) -> dict | None:
+    """The shape of a `when`: {field, equals: value} or {field, in: [values]}."""
+    if when is None:
+        return None
+    if not isinstance(when, Mapping) or not isinstance(when.get("field"), str):
+        raise CatalogError(f"{where}: when must be a mapping like {{field: x, equals: value}}.")
+    if unknown := set(when) - WHEN_KEYS:
+        raise CatalogError(
+            f"{where}: when has unknown key(s) {', '.join(sorted(map(str, unknown)))}."
+        )
+    if ("equals" in when) == ("in" in when):
+        raise CatalogError(f"{where}: when takes either equals or in.")
+    if "equals" in when:
+        if not isinstance(when["equals"], SCALAR_TYPES):
+            raise CatalogError(f"{where}: when equals must be a single value.")
+        return {"field": when["field"], "equals": when["equals"]}
+    values = when["in"]
+    if not isinstance(values, list) or not values:
+        raise CatalogError(f"{where}: when in must be a non-empty list.")
+    if not all(isinstance(v, SCALAR_TYPES) for v in values):
+        raise CatalogError(f"{where}: when in must list single values.")
+    return {"field": when["field"], "in": list(values)}
+
+
+def _check_when_target(when: dict, known: Mapping[str, dict], *, where: str) -> None:
+    target = known.get(when["field"])
+    if target is None:
+        raise CatalogError(
+            f"{where}: when refers to {when['field']!r}, not a field of this request."
+        )
+    values = [when["equals"]] if "equals" in when else when["in"]
+    if target["options"]:
+        if stray := [v for v in values if v not in target["options"]]:
+            raise CatalogError(
+                f"{where}: when value(s) {stray!r} are not options of {target['name']!r}."
             )
     elif target["type"] == "checkbox" and not all(isinstance(v, bool) for v in values):
         raise CatalogError(f"{where}: {target['name']!r} is a checkbox; compare it to true/false.")

@@ -7,6 +7,9 @@ same file twice changes nothing the second time.
 
 A request type's (or sub-request's) field list is its own `fields`, then the fields of each set
 named in `uses`, in that order. Field sets must be self-contained.
+
+Approval roles are upserted by slug and never deactivated or deleted: their members are people
+data, kept in the database (`supportdesk user add --approval-role`), not in the file.
 """
 
 from __future__ import annotations
@@ -22,21 +25,26 @@ from django.core.validators import URLValidator
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.utils.text import slugify
 
-from supportdesk.catalog.definitions import CatalogError, validate_field_definitions
+from supportdesk.catalog.definitions import (
+    CatalogError,
+    validate_approval_steps,
+    validate_field_definitions,
+)
 from supportdesk.catalog.models import NO_RECORD, Redirect, RequestType, SubRequest
 from supportdesk.catalog.queries import bump_catalog_version
-from supportdesk.people.models import Team
+from supportdesk.people.models import ApprovalRole, Team
 from supportdesk.records.models import Kind
 
 DEFAULT_PATH = Path(__file__).resolve().with_name("catalog.yaml")
 VERSION = 1
 
-TOP_KEYS = {"version", "teams", "redirects", "field_sets", "request_types"}
+TOP_KEYS = {"version", "teams", "approval_roles", "redirects", "field_sets", "request_types"}
+ROLE_KEYS = {"slug", "name", "description"}
 TEAM_KEYS = {"name", "aliases", "description"}
 REDIRECT_KEYS = {"name", "url", "instructions"}
 GROUP_KEYS = {"kinds", "team", "types"}
-TYPE_KEYS = {"name", "display", "description", "fields", "uses", "sub_requests"}
-SUB_KEYS = {"name", "display", "fields", "uses"}
+TYPE_KEYS = {"name", "display", "description", "fields", "uses", "sub_requests", "approvals"}
+SUB_KEYS = {"name", "display", "fields", "uses", "approvals"}
 
 Key = tuple[Any, ...]
 M = TypeVar("M", bound=models.Model)
@@ -60,10 +68,18 @@ class RedirectSpec:
 
 
 @dataclass(frozen=True)
+class ApprovalRoleSpec:
+    slug: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
 class SubRequestSpec:
     name: str
     display_name: str
     fields: list[dict]
+    approvals: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class RequestTypeSpec:
     fields: list[dict]
     position: int
     sub_requests: list[SubRequestSpec]
+    approvals: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,15 @@ class CatalogSpec:
     teams: list[TeamSpec]
     redirects: list[RedirectSpec]
     request_types: list[RequestTypeSpec]
+    approval_roles: list[ApprovalRoleSpec] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepRules:
+    """What approval steps may name: the declared approval roles and the teams' spellings."""
+
+    roles: frozenset[str]
+    teams: Mapping[str, str]
 
 
 # --------------------------------------------------------------------------- what loading did
@@ -106,6 +132,7 @@ class LoadReport:
     redirects: Counts = field(default_factory=Counts)
     request_types: Counts = field(default_factory=Counts)
     sub_requests: Counts = field(default_factory=Counts)
+    approval_roles: Counts = field(default_factory=Counts)
 
     def _all(self) -> dict[str, Counts]:
         return {
@@ -113,6 +140,7 @@ class LoadReport:
             "redirects": self.redirects,
             "request types": self.request_types,
             "sub-requests": self.sub_requests,
+            "approval roles": self.approval_roles,
         }
 
     @property
@@ -201,8 +229,10 @@ def parse_catalog(data: object) -> CatalogSpec:
     redirects = _parse_redirects(root.get("redirects") or [])
     field_sets = _parse_field_sets(root.get("field_sets") or {})
     spellings = _team_spellings(teams)
-    types = _parse_request_types(root.get("request_types") or [], spellings, field_sets)
-    return CatalogSpec(teams=teams, redirects=redirects, request_types=types)
+    roles = _parse_approval_roles(root.get("approval_roles") or [])
+    rules = StepRules(roles=frozenset(r.slug for r in roles), teams=spellings)
+    types = _parse_request_types(root.get("request_types") or [], spellings, field_sets, rules)
+    return CatalogSpec(teams=teams, redirects=redirects, request_types=types, approval_roles=roles)
 
 
 def _parse_teams(raw: object) -> list[TeamSpec]:
@@ -245,6 +275,24 @@ def _team_spellings(teams: list[TeamSpec]) -> dict[str, str]:
     return spellings
 
 
+def _parse_approval_roles(raw: object) -> list[ApprovalRoleSpec]:
+    roles: list[ApprovalRoleSpec] = []
+    for i, item in enumerate(_list(raw, where="approval_roles")):
+        where = f"approval_roles #{i + 1}"
+        entry = _mapping(item, where=where, allowed=ROLE_KEYS, required={"slug", "name"})
+        slug = entry["slug"]
+        limit = ApprovalRole._meta.get_field("slug").max_length
+        if not isinstance(slug, str) or slugify(slug) != slug or not slug or len(slug) > limit:
+            raise CatalogError(f"{where}: slug {slug!r} must be a slug (a-z, 0-9, -).")
+        where = f"approval role {slug!r}"
+        if any(r.slug == slug for r in roles):
+            raise CatalogError(f"{where}: listed twice.")
+        name = _name(entry["name"], where=where, model=ApprovalRole)
+        description = _text(entry, "description", where=where, model=ApprovalRole)
+        roles.append(ApprovalRoleSpec(slug=slug, name=name, description=description))
+    return roles
+
+
 def _parse_redirects(raw: object) -> list[RedirectSpec]:
     redirects: list[RedirectSpec] = []
     for i, item in enumerate(_list(raw, where="redirects")):
@@ -281,7 +329,10 @@ def _parse_field_sets(raw: object) -> dict[str, list[dict]]:
 
 
 def _parse_request_types(
-    raw: object, spellings: Mapping[str, str], field_sets: Mapping[str, list[dict]]
+    raw: object,
+    spellings: Mapping[str, str],
+    field_sets: Mapping[str, list[dict]],
+    rules: StepRules,
 ) -> list[RequestTypeSpec]:
     specs: list[RequestTypeSpec] = []
     seen: set[Key] = set()
@@ -302,6 +353,7 @@ def _parse_request_types(
                     place=place,
                     position=position,
                     field_sets=field_sets,
+                    rules=rules,
                 )
                 key = (kind, team, spec.name)
                 if key in seen:
@@ -339,11 +391,13 @@ def _parse_type(
     place: str,
     position: int,
     field_sets: Mapping[str, list[dict]],
+    rules: StepRules,
 ) -> RequestTypeSpec:
     entry = _mapping(raw, where=f"{place} / a request type", allowed=TYPE_KEYS, required={"name"})
     name = _name(entry["name"], where=f"{place} / a request type", model=RequestType)
     where = f"{place} / {name}"
     fields = _fields(entry, where=where, field_sets=field_sets)
+    steps = _steps(entry, where=where, fields=fields, rules=rules)
     return RequestTypeSpec(
         kind=kind,
         team=team,
@@ -352,7 +406,15 @@ def _parse_type(
         description=_text(entry, "description", where=where, model=RequestType),
         fields=fields,
         position=position,
-        sub_requests=_parse_subs(entry, where=where, inherited=fields, field_sets=field_sets),
+        sub_requests=_parse_subs(
+            entry,
+            where=where,
+            inherited=fields,
+            field_sets=field_sets,
+            rules=rules,
+            type_steps=steps,
+        ),
+        approvals=steps,
     )
 
 
@@ -362,6 +424,8 @@ def _parse_subs(
     where: str,
     inherited: list[dict],
     field_sets: Mapping[str, list[dict]],
+    rules: StepRules,
+    type_steps: list[dict],
 ) -> list[SubRequestSpec]:
     subs: list[SubRequestSpec] = []
     for item in _list(entry.get("sub_requests") or [], where=f"{where} sub_requests"):
@@ -370,16 +434,39 @@ def _parse_subs(
         place = f"{where} / {name}"
         if any(s.name == name for s in subs):
             raise CatalogError(f"{place}: sub-request is listed twice.")
+        fields = _fields(sub, where=place, field_sets=field_sets, inherited=inherited)
         subs.append(
             SubRequestSpec(
                 name=name,
                 display_name=_text(
                     sub, "display", where=place, model=SubRequest, db="display_name"
                 ),
-                fields=_fields(sub, where=place, field_sets=field_sets, inherited=inherited),
+                fields=fields,
+                approvals=_steps(
+                    sub, where=place, fields=[*inherited, *fields], rules=rules, after=type_steps
+                ),
             )
         )
     return subs
+
+
+def _steps(
+    entry: Mapping[str, Any],
+    *,
+    where: str,
+    fields: list[dict],
+    rules: StepRules,
+    after: list[dict] | None = None,
+) -> list[dict]:
+    """The entry's approval steps, validated; a sub-request's come `after` its type's."""
+    return validate_approval_steps(
+        entry.get("approvals") or [],
+        where=where,
+        fields=fields,
+        roles=rules.roles,
+        teams=rules.teams,
+        inherited=after or (),
+    )
 
 
 def _fields(
@@ -474,8 +561,30 @@ def write_catalog(spec: CatalogSpec, *, using: str = DEFAULT_DB_ALIAS) -> LoadRe
         key=lambda obj: (obj.request_type_id, obj.name),
         using=using,
     )
+    report.approval_roles = _sync_approval_roles(spec.approval_roles, using=using)
     transaction.on_commit(bump_catalog_version, using=using)
     return report
+
+
+def _sync_approval_roles(specs: list[ApprovalRoleSpec], *, using: str) -> Counts:
+    """Create or update the roles of the file; others stay, with their members."""
+    manager = ApprovalRole.objects.db_manager(using)
+    existing = {r.slug: r for r in manager.filter(slug__in=[s.slug for s in specs])}
+    counts, new, changed = Counts(), [], []
+    for spec in specs:
+        role = existing.get(spec.slug)
+        if role is None:
+            new.append(ApprovalRole(slug=spec.slug, name=spec.name, description=spec.description))
+        elif (role.name, role.description) != (spec.name, spec.description):
+            role.name, role.description = spec.name, spec.description
+            changed.append(role)
+        else:
+            counts.unchanged += 1
+    manager.bulk_create(new)
+    if changed:
+        manager.bulk_update(changed, ["name", "description"])
+    counts.created, counts.updated = len(new), len(changed)
+    return counts
 
 
 def _sync_teams(specs: list[TeamSpec], *, using: str) -> tuple[dict[Key, Team], Counts]:
@@ -509,6 +618,7 @@ def _type_values(spec: RequestTypeSpec, teams: Mapping[Key, Team]) -> dict[str, 
         "display_name": spec.display_name,
         "description": spec.description,
         "fields": spec.fields,
+        "approvals": spec.approvals,
         "position": spec.position,
         "is_active": True,
     }
@@ -526,6 +636,7 @@ def _sub_rows(
                 "name": sub.name,
                 "display_name": sub.display_name,
                 "fields": sub.fields,
+                "approvals": sub.approvals,
                 "position": position,
                 "is_active": True,
             }

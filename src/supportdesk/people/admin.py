@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from supportdesk.people.models import ApiToken, Membership, Team
+from supportdesk.people.models import ApiToken, ApprovalRole, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,6 +16,19 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+
+@admin.register(ApprovalRole)
+class ApprovalRoleAdmin(admin.ModelAdmin):
+    """Roles come from the catalog (slug, name, description); who holds them is edited here."""
+
+    list_display = ["name", "slug", "description"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["slug", "name", "description"]
+    autocomplete_fields = ["members"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ApiToken)

@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from supportdesk.people.models import ApiToken, Membership, Team, hash_token
+from supportdesk.cases.models import Case
+from supportdesk.people.models import ApiToken, ApprovalRole, Membership, Team, hash_token
 from supportdesk.people.queries import teams_by_name
+from supportdesk.search.documents import index_cases
 
 
 class PeopleError(ValueError):
@@ -38,6 +40,17 @@ def _resolve_memberships(memberships: Iterable[tuple[str, str]]) -> list[tuple[T
     return resolved
 
 
+def _resolve_approval_roles(slugs: Iterable[str]) -> list[ApprovalRole]:
+    wanted = [slug.strip() for slug in slugs]
+    found = {role.slug: role for role in ApprovalRole.objects.filter(slug__in=wanted)}
+    if missing := [slug for slug in wanted if slug not in found]:
+        valid = ", ".join(ApprovalRole.objects.values_list("slug", flat=True))
+        raise PeopleError(
+            f"Unknown approval role {missing[0]!r}. Valid roles: {valid or '(none loaded)'}."
+        )
+    return list(found.values())
+
+
 @transaction.atomic
 def user_upsert(
     *,
@@ -46,12 +59,15 @@ def user_upsert(
     email: str | None = None,
     full_name: str | None = None,
     memberships: Iterable[tuple[str, str]] = (),
+    approval_roles: Iterable[str] = (),
     is_admin: bool = False,
 ) -> AbstractBaseUser:
     """Create the user or update the one with this username; None leaves a field unchanged.
 
     `memberships` are (team name or alias, role) pairs, added or given the new role; other
-    memberships stay. `is_admin=True` makes the user staff and superuser; False never demotes.
+    memberships stay. `approval_roles` are slugs of approval roles (from the catalog) to give
+    the user; roles they hold already stay. `is_admin=True` makes the user staff and
+    superuser; False never demotes.
     """
     User = get_user_model()
     username = username.strip()
@@ -62,6 +78,7 @@ def user_upsert(
     if not username:
         raise PeopleError("A username is required.")
     wanted = _resolve_memberships(memberships)
+    roles = _resolve_approval_roles(approval_roles)
     user, created = User.objects.get_or_create(**{User.USERNAME_FIELD: username})
     if password is not None:
         user.set_password(password)
@@ -69,14 +86,20 @@ def user_upsert(
         user.set_unusable_password()
     if email is not None:
         user.email = BaseUserManager.normalize_email(email.strip())
+    renamed = False
     if full_name is not None:
         first, _, last = full_name.strip().partition(" ")
+        renamed = not created and (user.first_name, user.last_name) != (first, last.strip())
         user.first_name, user.last_name = first, last.strip()
     if is_admin:
         user.is_staff = user.is_superuser = True
     user.save()
+    if renamed:  # their requests are found by their name (search.documents)
+        index_cases(Case.objects.filter(requester=user))
     for team, role in wanted:
         Membership.objects.update_or_create(user=user, team=team, defaults={"role": role})
+    if roles:
+        user.approval_roles.add(*roles)
     return user
 
 

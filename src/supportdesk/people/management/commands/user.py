@@ -1,4 +1,5 @@
-"""`supportdesk user add USERNAME --password P [--email E] [--name N] [--team T [--role R]]…`"""
+"""`supportdesk user add USERNAME --password P [--email E] [--name N] [--team T [--role R]]…
+[--approval-role SLUG]…`"""
 
 from __future__ import annotations
 
@@ -52,6 +53,14 @@ class Command(BaseCommand):
             choices=Membership.Role.values,
             help="role in the --team before it (default: agent)",
         )
+        add.add_argument(
+            "--approval-role",
+            dest="approval_roles",
+            metavar="SLUG",
+            action="append",
+            default=[],
+            help="an approval role of the catalog (e.g. compensation); repeat for several",
+        )
         add.add_argument("--admin", action="store_true", help="make staff and superuser")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -65,11 +74,14 @@ class Command(BaseCommand):
                 email=options["email"],
                 full_name=options["full_name"],
                 memberships=memberships,
+                approval_roles=options["approval_roles"],
                 is_admin=options["admin"],
             )
         except PeopleError as err:
             raise CommandError(str(err)) from None
         teams = user.memberships.select_related("team").order_by("team__name")
         joined = ", ".join(f"{m.role} in {m.team.name}" for m in teams) or "no team"
+        slugs = ", ".join(user.approval_roles.order_by("slug").values_list("slug", flat=True))
+        approves = f"; approval roles: {slugs}" if slugs else ""
         admin = "; admin" if user.is_superuser else ""
-        self.stdout.write(f"User {user.get_username()}: {joined}{admin}.")
+        self.stdout.write(f"User {user.get_username()}: {joined}{approves}{admin}.")
