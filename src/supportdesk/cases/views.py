@@ -1,5 +1,5 @@
-"""My Cases, the confirmation page and the Request Support wizard. Thin: access → action →
-render. The case page and its actions are in `case_views`."""
+"""The confirmation page and the Request Support wizard. Thin: access → action → render.
+The case page and its actions are in `case_views`; the Cases tab is `supportdesk.lists`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,16 +18,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from supportdesk.cases import wizard
 from supportdesk.cases.forms import accept_attribute, attachment_hint
 from supportdesk.cases.models import Case, RequestDraft
-from supportdesk.cases.queries import case_for, cases_requested_by
+from supportdesk.cases.queries import case_for
 
-PAGE_SIZE = 50
 StepView = Callable[[HttpRequest, RequestDraft], HttpResponse]
-
-
-@login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(cases_requested_by(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": page})
 
 
 @login_required

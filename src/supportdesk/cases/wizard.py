@@ -34,9 +34,11 @@ from supportdesk.cases.display.formatting import (
     field_view,
     format_date,
 )
-from supportdesk.cases.forms import CommonForm
+from supportdesk.cases.forms import CommonForm, LinkedCommonForm
 from supportdesk.cases.models import Case, Priority, RequestDraft, Upload
+from supportdesk.cases.queries import can_see_case
 from supportdesk.cases.services import (
+    LinkNotAllowed,
     RecordNotEditable,
     SubmissionInvalid,
     create_upload,
@@ -44,7 +46,7 @@ from supportdesk.cases.services import (
     submit_case,
     validate_catalog_choice,
 )
-from supportdesk.catalog.models import RequestType, SubRequest, effective_fields
+from supportdesk.catalog.models import NO_RECORD, RequestType, SubRequest, effective_fields
 from supportdesk.catalog.queries import redirect_rows  # noqa: F401 (the team step shows them)
 from supportdesk.catalog.schema import (
     AnswersForm,
@@ -72,6 +74,8 @@ LABELS = {
     "urgent_reason": "Urgent justification",
     "needed_by": "Needed by",
     "attachments": "Attachments",
+    "subject": "Subject",
+    "parent": "Linked case",
 }
 ANCHORS = {
     "team": "id_team_0",
@@ -90,7 +94,7 @@ def start_draft(user: AbstractBaseUser, record: Record) -> RequestDraft:
     if not can_edit_record(user, record):
         raise Http404("No such record.")
     draft = (
-        RequestDraft.objects.filter(user=user, record=record, case__isnull=True)
+        RequestDraft.objects.filter(user=user, record=record, parent=None, case__isnull=True)
         .order_by("-updated_at")
         .first()
     )
@@ -105,7 +109,7 @@ def draft_for(user: AbstractBaseUser, draft_id: Any) -> RequestDraft:
     """The user's own draft (404 for anyone else's), with what every step shows."""
     return get_object_or_404(
         RequestDraft.objects.select_related(
-            "record__owner", "team", "request_type__team", "sub_request", "case"
+            "record__owner", "team", "request_type__team", "sub_request", "case", "parent__team"
         ),
         pk=draft_id,
         user=user,
@@ -113,9 +117,26 @@ def draft_for(user: AbstractBaseUser, draft_id: Any) -> RequestDraft:
 
 
 def check_editable(user: AbstractBaseUser, draft: RequestDraft) -> None:
-    """Edit access is checked again on every step: losing it mid-wizard answers 404."""
-    if not can_edit_record(user, draft.record):
+    """Edit access is checked again on every step: losing it mid-wizard answers 404. A linked
+    request needs the case it is linked to instead (submit checks it may still be linked)."""
+    if draft.parent_id is not None:
+        if not can_see_case(user, draft.parent):
+            raise Http404("No such case.")
+    elif not can_edit_record(user, draft.record):
         raise Http404("No such record.")
+
+
+def draft_kind(draft: RequestDraft) -> str:
+    """The kind of record the request is for (NO_RECORD for a linked one without a record)."""
+    return draft.record.kind if draft.record_id is not None else NO_RECORD
+
+
+def common_form_class(draft: RequestDraft) -> type[CommonForm]:
+    return LinkedCommonForm if draft.parent_id is not None else CommonForm
+
+
+def common_names(draft: RequestDraft) -> tuple[str, ...]:
+    return tuple(common_form_class(draft).base_fields)
 
 
 def step_url(draft: RequestDraft, step: str) -> str:
@@ -194,12 +215,11 @@ def inline_errors(errors: Errors) -> list[dict[str, str]]:
 # ---- step 1: team ------------------------------------------------------------------------
 
 
-def teams_for(record: Record) -> list[Team]:
+def teams_for(record: Record | None) -> list[Team]:
     """Active teams with at least one active request type for this kind of record."""
+    kind = record.kind if record is not None else NO_RECORD
     return list(
-        Team.objects.filter(
-            is_active=True, request_types__kind=record.kind, request_types__is_active=True
-        )
+        Team.objects.filter(is_active=True, request_types__kind=kind, request_types__is_active=True)
         .distinct()
         .order_by("position", "name")
     )
@@ -244,7 +264,7 @@ def type_groups(draft: RequestDraft) -> list[ChoiceGroup]:
     """The team's request types for this kind of record; a type with sub-requests is a group
     whose choices are its sub-requests (value "type:sub"), a type without is one choice."""
     types = RequestType.objects.filter(
-        team_id=draft.team_id, kind=draft.record.kind, is_active=True
+        team_id=draft.team_id, kind=draft_kind(draft), is_active=True
     ).prefetch_related(
         Prefetch(
             "sub_requests",
@@ -351,7 +371,7 @@ class Details:
         urgent = "Required when Priority is “Urgent”."
         return [
             field_view(self.common_form[name], note=urgent if name == "urgent_reason" else "")
-            for name in COMMON_NAMES
+            for name in self.common_form.fields
         ]
 
     def error_summary(self) -> list[dict[str, str]]:
@@ -400,7 +420,7 @@ def details_from_draft(draft: RequestDraft) -> Details:
     answers = answers_of(draft)
     return Details(
         definitions,
-        CommonForm(initial=common),
+        common_form_class(draft)(initial=common),
         _answers_form(definitions, initial=answers),
         list(draft.uploads.order_by("created_at")),
         _file_uploads(draft, definitions, answers),
@@ -428,7 +448,7 @@ def save_details(
             answers[name] = post.getlist(key)
         else:
             answers[name] = post.get(key, "")
-    common = {name: post.get(name, "") for name in COMMON_NAMES}
+    common = {name: post.get(name, "") for name in common_names(draft)}
     _save_data(draft, common, answers)
     file_ids = [i for d in definitions if d["type"] == "file" for i in answers.get(d["name"], [])]
     keep_uploads(user, [str(u.id) for u in uploads] + file_ids)
@@ -438,7 +458,7 @@ def save_details(
             answers_form.add_error(name, problems)
     return Details(
         definitions,
-        CommonForm(data=common),
+        common_form_class(draft)(data=common),
         answers_form,
         uploads,
         _file_uploads(draft, definitions, answers),
@@ -495,7 +515,7 @@ def _applicable_answers(draft: RequestDraft, definitions: list[dict]) -> dict[st
 def check_draft(draft: RequestDraft) -> Errors:
     """Everything submit_case would say about the draft, without submitting it."""
     errors = validate_catalog_choice(draft.record, draft.request_type, draft.sub_request)
-    form = CommonForm(data={n: common_of(draft).get(n, "") for n in COMMON_NAMES})
+    form = _common_form(draft)
     if not form.is_valid():
         errors.update({n: list(m) for n, m in form.errors.items()})
     if "request_type" not in errors and "sub_request" not in errors:
@@ -505,6 +525,12 @@ def check_draft(draft: RequestDraft) -> Errors:
         except AnswersInvalid as invalid:
             errors.update({f"details.{n}": m for n, m in invalid.errors.items()})
     return errors
+
+
+def _common_form(draft: RequestDraft) -> CommonForm:
+    """The draft's common fields as a bound form, to validate them."""
+    common = common_of(draft)
+    return common_form_class(draft)(data={n: common.get(n, "") for n in common_names(draft)})
 
 
 def review(draft: RequestDraft, errors: Errors | None = None) -> Review:
@@ -554,7 +580,7 @@ def error_links(
 
 def submit(draft: RequestDraft, user: AbstractBaseUser) -> Case | Errors:
     """Create the case (once: the draft id is the one-time form token) or return the errors."""
-    form = CommonForm(data={n: common_of(draft).get(n, "") for n in COMMON_NAMES})
+    form = _common_form(draft)
     if not form.is_valid():
         return {n: list(m) for n, m in form.errors.items()}
     definitions = current_definitions(draft) if draft.request_type else []
@@ -570,10 +596,14 @@ def submit(draft: RequestDraft, user: AbstractBaseUser) -> Case | Errors:
             needed_by=form.cleaned_data["needed_by"],
             answers=_applicable_answers(draft, definitions),
             attachment_ids=[str(i) for i in draft.uploads.values_list("id", flat=True)],
+            subject=form.cleaned_data.get("subject", ""),
             submission_key=str(draft.pk),
+            parent=draft.parent,
         )
     except SubmissionInvalid as invalid:
         return invalid.errors
+    except LinkNotAllowed as refused:
+        return {"parent": [str(refused)]}
     except RecordNotEditable:
         raise Http404("No such record.") from None
     RequestDraft.objects.filter(pk=draft.pk).update(case=result.case)

@@ -59,6 +59,7 @@
   // A textarea or input with data-mention-url asks the server for people whose username or
   // name starts with what follows "@" (inputs with data-mention-plain: the whole value) and
   // offers them in a list (arrows + Enter, or a click). Without JS, typing @username works.
+  // Team handles come as "Ask <team> for help" entries that go to that page when chosen.
 
   var MENTION_BEFORE = /(^|[^\w@\/])@([A-Za-z0-9_.+-]*)$/;
   var mentionTimer = null;
@@ -120,6 +121,13 @@
   }
 
   function chooseMention(field, option) {
+    // A team is never mentioned: its entry opens "Ask <team> for help" (a linked request).
+    var href = option.getAttribute("data-href");
+    if (href) {
+      closeMentions(field);
+      window.location.assign(href);
+      return;
+    }
     var query = mentionQuery(field);
     var username = option.getAttribute("data-username");
     if (field.hasAttribute("data-mention-plain")) {
@@ -142,6 +150,9 @@
     }
     var ticket = ++mentionRequest;
     var url = field.getAttribute("data-mention-url") + "?q=" + encodeURIComponent(query.q);
+    if (field.hasAttribute("data-mention-plain")) {
+      url += "&teams=0"; // a field that names one person (a watcher) offers no teams
+    }
     fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) {
         return response.ok ? response.text() : "";
