@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
+import markdown_it
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+
+# What turns text into HTML, for caches of rendered HTML (an upgrade may change the output).
+RENDERER = f"markdown-it-py {markdown_it.__version__}, nh3 {nh3.__version__}"
 
 
 @cache

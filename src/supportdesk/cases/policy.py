@@ -13,11 +13,11 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.utils import timezone
 
 from supportdesk.cases.models import Case, Resolution, Status
 from supportdesk.people.models import Membership
+from supportdesk.people.queries import team_roles_of
 
 
 class Action(StrEnum):
@@ -58,23 +58,15 @@ def reopen_window() -> dt.timedelta:
 
 
 def role_in_team(user: AbstractBaseUser, case: Case) -> str | None:
-    """'agent' or 'lead' when the user belongs to the case's team (cached per case object)."""
+    """'agent' or 'lead' when the user belongs to the case's team (cached per case object).
+
+    The user's roles come with their team ids (people.queries), which the access rule loads
+    anyway: no query of its own.
+    """
     cache = case.__dict__.setdefault("_roles", {})
     if user.pk not in cache:
-        cache[user.pk] = _role(user.pk, case.team_id)
+        cache[user.pk] = team_roles_of(user).get(case.team_id)
     return cache[user.pk]
-
-
-def _role(user_id: int, team_id: int) -> str | None:
-    # Asked on every case page and API answer: plain SQL spares the ORM's query building,
-    # which costs ten times the lookup itself.
-    with connection.cursor() as cursor:
-        cursor.execute(_ROLE_SQL, [user_id, team_id])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-_ROLE_SQL = f"SELECT role FROM {Membership._meta.db_table} WHERE user_id = %s AND team_id = %s"  # noqa: S608
 
 
 def prime_roles(user: AbstractBaseUser, cases: Iterable[Case]) -> None:
@@ -88,9 +80,9 @@ def _sees(user: AbstractBaseUser, case: Case, *, agent: bool) -> bool:
     """The case access rule (cases.queries), answered cheaply for one case in hand."""
     if agent or case.requester_id == user.pk:
         return True
-    from supportdesk.cases.queries import can_see_case
+    from supportdesk.cases.queries import may_see_case  # answered once per case (case_for)
 
-    return can_see_case(user, case)
+    return may_see_case(user, case)
 
 
 def allowed_actions(user: AbstractBaseUser, case: Case) -> set[Action]:
@@ -139,5 +131,99 @@ def allowed_actions(user: AbstractBaseUser, case: Case) -> set[Action]:
     return allowed
 
 
+VERBS = {
+    Action.TAKE: "take",
+    Action.ASSIGN: "assign",
+    Action.ASK: "ask the requester about",
+    Action.HOLD: "put on hold",
+    Action.RESUME: "resume",
+    Action.CLOSE: "close",
+    Action.WITHDRAW: "withdraw",
+    Action.REOPEN: "reopen",
+    Action.MOVE: "move",
+    Action.ADD_WATCHER: "add watchers to",
+    Action.EDIT: "edit",
+    Action.RATE: "rate",
+}
+
+
+def refusal(user: AbstractBaseUser, case: Case, action: Action) -> str:
+    """Why the action is not open to the user now: the one wording for pages and the API."""
+    if action == Action.RATE:
+        if user.pk != case.requester_id:
+            return f"Only the requester can rate case {case.number}."
+        return f"You can rate case {case.number} once it is closed."
+    if action == Action.TAKE and case.owner_id is not None:
+        return f"Case {case.number} was already taken by {case.owner_display}."
+    if action == Action.REOPEN and case.status == Status.CLOSED and user.pk == case.requester_id:
+        days = settings.CASE_REOPEN_DAYS
+        return (
+            f"Case {case.number} was closed more than {days} days ago, so it cannot be "
+            "reopened; use “Request a follow-up” on the case instead: a new request linked to it."
+        )
+    if action != Action.REOPEN and case.status == Status.CLOSED:
+        return f"Case {case.number} is closed; reopen it first."
+    return f"You cannot {VERBS.get(action, action.value)} case {case.number} now."
+
+
 def may(user: AbstractBaseUser, case: Case, action: Action) -> bool:
     return action in allowed_actions(user, case)
+
+
+# ---- linked cases (cases.links) ------------------------------------------------------------
+
+
+def closed_long_ago(case: Case) -> bool:
+    """Closed, and longer ago than the requester's reopen window."""
+    if case.status != Status.CLOSED:
+        return False
+    return case.closed_at is None or timezone.now() - case.closed_at > reopen_window()
+
+
+def may_ask_for_help(
+    user: AbstractBaseUser, case: Case, allowed: set[Action] | None = None
+) -> bool:
+    """Ask another team for help with a linked child case: whoever may comment on the case
+    (requester, the team, watchers, editors of the record, admins), while it is open.
+    `allowed` is `allowed_actions(user, case)` when the caller has it already."""
+    if case.status == Status.CLOSED:
+        return False
+    return Action.COMMENT in (allowed_actions(user, case) if allowed is None else allowed)
+
+
+def may_follow_up(user: AbstractBaseUser, case: Case) -> bool:
+    """Request a follow-up (a new case linked to this one): the requester, once the case has
+    been closed longer than the reopen window (within it, they reopen it instead)."""
+    active = user.is_authenticated and user.is_active
+    return active and case.requester_id == user.pk and closed_long_ago(case)
+
+
+def may_link_from(user: AbstractBaseUser, case: Case) -> bool:
+    """Raise a case linked to `case`: asking for help while open, a follow-up once closed."""
+    return may_ask_for_help(user, case) or may_follow_up(user, case)
+
+
+def link_refusal(user: AbstractBaseUser, case: Case) -> str:
+    """Why the user may not raise a case linked to `case` now."""
+    if case.status != Status.CLOSED:
+        return f"You cannot ask another team for help on case {case.number}."
+    if case.requester_id != user.pk:
+        return f"Case {case.number} is closed; only its requester can request a follow-up."
+    days = settings.CASE_REOPEN_DAYS
+    return (
+        f"Case {case.number} is closed: reopen it instead (you can within {days} days of "
+        "closing); a follow-up is for cases closed longer ago."
+    )
+
+
+# ---- approvals (cases.approvals) -----------------------------------------------------------
+
+
+def may_request_approval(user: AbstractBaseUser, case: Case, *, chosen_by: str = "agent") -> bool:
+    """Agents and leads of the team and admins ask for an approval step while the case is open;
+    so does the requester, for steps whose approvers the catalog lets the requester choose."""
+    if not user.is_authenticated or not user.is_active or case.status == Status.CLOSED:
+        return False
+    if user.is_staff or role_in_team(user, case) is not None:
+        return True
+    return chosen_by == "requester" and case.requester_id == user.pk

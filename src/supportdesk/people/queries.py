@@ -7,15 +7,21 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from supportdesk.people.models import Membership, Team
 
 
+def team_roles_of(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
+    """Team id → the user's role there ('agent' or 'lead'), for the teams the user is a
+    member of (one query, cached on the user object per request)."""
+    if not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_team_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        user._team_roles = cached
+    return cached
+
+
 def team_ids_of(user: AbstractBaseUser | AnonymousUser) -> list[int]:
     """Ids of the teams the user is a member of (cached on the user object per request)."""
-    if not user.is_authenticated:
-        return []
-    cached = getattr(user, "_team_ids", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
-        user._team_ids = cached
-    return cached
+    return list(team_roles_of(user))
 
 
 def is_agent_of(user: AbstractBaseUser, team: Team) -> bool:

@@ -1,16 +1,26 @@
-"""The case feed: each event as a readable item, and @mentions highlighted."""
+"""The case feed: each event as a readable item, and @mentions highlighted.
+
+Rendering a page of the feed is most of the case page's cost, so each item's HTML is cached
+(`feed_html`) under a digest of the item itself: a `FeedItem` holds everything its HTML shows
+(names, file links, the comment's source), so any change that shows — a new name, a removed
+file, an edited template — gives a new key, and nothing needs invalidating.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from supportdesk import markup
 from supportdesk.cases.actions import MENTION
 from supportdesk.cases.display.formatting import (
     FileLink,
@@ -28,6 +38,7 @@ from supportdesk.cases.models import (
     Resolution,
     Status,
 )
+from supportdesk.fragments import render_each
 from supportdesk.markup import render_markdown
 
 # ---- the feed ------------------------------------------------------------------------------
@@ -48,7 +59,11 @@ class Change:
 
 @dataclass
 class FeedItem:
-    """One feed event as people read it: who, what, and the details of what."""
+    """One feed event as people read it: who, what, and the details of what.
+
+    Plain values only (strings, numbers, dates, and dataclasses of those): its HTML is cached
+    under a digest of them (`feed_html`); an item holding a model instance is never cached.
+    """
 
     pk: int
     kind: str  # created, status, owner, move, field, comment, file, watcher, rating, other
@@ -57,13 +72,33 @@ class FeedItem:
     detail: str
     at: dt.datetime
     internal: bool = False
-    body: str = ""  # rendered, sanitised Markdown (comments)
+    body: str | Markdown = ""  # sanitised HTML, or Markdown rendered when shown (comments)
     statuses: tuple[tuple[str, str], tuple[str, str]] | None = None  # (code, label) from, to
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # plain text lines: reasons, resolutions
     files: list[FileLink] = field(default_factory=list)
     link: str = ""  # an anchor in the feed (the question a status change waits on…)
     link_text: str = ""
+
+
+@dataclass(frozen=True)
+class Markdown:
+    """A comment's Markdown, rendered (with its @mentions marked) only when a template shows it.
+
+    It holds the source and the names, not the HTML: a cached item is found without rendering.
+    """
+
+    source: str
+    people: tuple[tuple[str, str], ...] = ()  # username → name of those really mentioned
+    teams: tuple[str, ...] = ()  # team handles named
+
+    def __bool__(self) -> bool:
+        return bool(self.source)
+
+    def __html__(self) -> SafeString:
+        return highlight_mentions(render_markdown(self.source), dict(self.people), self.teams)
+
+    __str__ = __html__
 
 
 @dataclass(frozen=True)
@@ -183,10 +218,8 @@ def _comment_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
         item.text = "asked the requester for information"
     else:
         item.text = "added an internal note" if event.internal else "commented"
-    people = {u: context.name(u) for u in data.get("mentions") or []}
-    item.body = highlight_mentions(
-        render_markdown(data.get("body", "")), people, data.get("team_handles") or []
-    )
+    people = tuple((u, context.name(u)) for u in data.get("mentions") or [])
+    item.body = Markdown(data.get("body", ""), people, tuple(data.get("team_handles") or []))
     item.files = list(context.event_files.get(event.pk, []))
     if handles := data.get("team_handles"):
         listed = ", ".join(f"@{h}" for h in handles)
@@ -210,6 +243,8 @@ def _watcher_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
     item.kind = "watcher"
     if event.data.get("reason") == "mention":
         item.text = f"mentioned {context.name(username)}, who can now see and follow the case"
+    elif event.data.get("reason") == "approval":
+        item.text = f"added {context.name(username)} as a watcher, to approve"
     elif username == actor:
         item.text = "started watching the case"
     else:
@@ -224,6 +259,44 @@ def _rating_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None
     item.kind, item.text = "rating", f"rated the case {event.data.get('score', '?')}/5"
     if event.data.get("comment"):
         item.notes.append(event.data["comment"])
+
+
+def _approval_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+    data = event.data
+    step = data.get("step_name") or "an approval"
+    item.kind = "approval"
+    if event.kind == CaseEvent.APPROVAL_REQUESTED:
+        names = ", ".join(context.name(u) for u in data.get("approvers") or [])
+        item.text = f"asked {names or 'someone'} for {step}"
+        if withdrawn := data.get("withdrawn"):
+            listed = ", ".join(context.name(u) for u in withdrawn)
+            item.notes.append(f"Instead of {listed}, who rejected it.")
+        return
+    item.text = f"{'approved' if data.get('decision') == 'approved' else 'rejected'} {step}"
+    if data.get("note"):
+        item.notes.append(data["note"])
+
+
+def _override_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+    what = {"approvals": "missing approvals", "children": "open linked cases"}
+    over = " and ".join(what.get(k, k) for k in event.data.get("blockers") or [])
+    item.kind, item.text = "override", f"closed the case despite {over or 'what blocked it'}"
+    item.notes.extend(event.data.get("messages") or [])
+    if event.data.get("reason"):
+        item.notes.append(f"Reason: {event.data['reason']}")
+
+
+def _linked_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+    data = event.data
+    team, follow_up = data.get("team") or "another team", data.get("follow_up")
+    item.kind = "link"
+    if child := data.get("child"):
+        what = "requested a follow-up" if follow_up else f"asked {team} for help"
+        item.text, item.detail = f"{what}: linked case {child}", f"Team: {team}"
+    else:
+        why = "as a follow-up to" if follow_up else "to ask for help with"
+        item.text = f"raised this case {why} linked case {data.get('parent', '?')}"
+        item.detail = f"Team: {team}"
 
 
 def _other_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
@@ -242,6 +315,10 @@ _BUILDERS = {
     CaseEvent.WATCHER_ADDED: _watcher_item,
     CaseEvent.MENTIONED: _mention_item,
     "case.rated": _rating_item,
+    CaseEvent.LINKED: _linked_item,
+    CaseEvent.APPROVAL_REQUESTED: _approval_item,
+    CaseEvent.APPROVAL_DECIDED: _approval_item,
+    CaseEvent.CLOSE_OVERRIDE: _override_item,
 }
 
 
@@ -256,20 +333,57 @@ def feed_usernames(events: Iterable[CaseEvent]) -> set[str]:
             found.add(str(data["user"]))
         elif event.kind == CaseEvent.COMMENTED:
             found.update(str(u) for u in data.get("mentions") or [])
+        elif event.kind == CaseEvent.APPROVAL_REQUESTED:
+            found.update(str(u) for k in ("approvers", "withdrawn") for u in data.get(k) or [])
     return found
 
 
 def feed_items(
-    events: list[CaseEvent], case: Case, attachments: Iterable[Attachment], names: Mapping[str, str]
+    events: list[CaseEvent],
+    case: Case,
+    attachments: Iterable[Attachment],
+    names: Mapping[str, str],
+    *,
+    links: Mapping[int, FileLink] | None = None,  # the attachments' links, when made already
 ) -> list[FeedItem]:
     files: dict[int, FileLink] = {}
     event_files: dict[int, list[FileLink]] = {}
     for attachment in attachments:
-        files[attachment.pk] = link = attachment_link(attachment, case.number)
+        link = links[attachment.pk] if links else attachment_link(attachment, case.number)
+        files[attachment.pk] = link
         if attachment.event_id is not None:
             event_files.setdefault(attachment.event_id, []).append(link)
     context = FeedContext(case, names, files, event_files)
     return [feed_item(event, context) for event in events]
+
+
+# ---- the feed's HTML, cached item by item --------------------------------------------------
+
+FEED_ITEM_TEMPLATE = "cases/_feed_item.html"
+
+
+def feed_html(items: Sequence[FeedItem], *, anchor_prefix: str = "event-") -> SafeString:
+    """The items' `<li>`s, each cached under a digest of the item (supportdesk.fragments).
+
+    A FeedItem holds plain values only — the names, the file links, a comment's source — so
+    a renamed person, a removed file or a moved case makes a new item, hence a new key. The
+    template sees the item and nothing else: nothing about who is looking reaches the HTML
+    beyond what the item says (an internal note is an item only the team is given).
+    """
+    parts = render_each(
+        FEED_ITEM_TEMPLATE, items, name="item", version=_code_version(), anchor_prefix=anchor_prefix
+    )
+    return mark_safe("".join(parts))  # noqa: S308 -- rendered by an autoescaping template
+
+
+@cache
+def _code_version() -> str:
+    """The code that renders HTML while the template runs (Markdown bodies and mentions, here
+    and in markup.py): a deploy that changes it changes every key, even in a shared cache."""
+    digest = hashlib.sha256(markup.RENDERER.encode())
+    for module_file in (__file__, markup.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 _TAG = re.compile(r"(<[^>]*>)")
