@@ -36,7 +36,7 @@ def test_login_goes_to_my_cases(client, rep):
     data = {"username": "rita", "password": PASSWORD, "next": "/"}
     response = client.post(reverse("login"), data)
     assert response.status_code == 302 and response.url == "/"
-    assert "My Cases</h1>" in text(client.get(response.url))
+    assert "My Requests" in text(client.get(response.url))  # the Cases tab's default view
 
 
 def test_login_honours_next(client, rep):

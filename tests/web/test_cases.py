@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -128,7 +130,8 @@ def test_case_page_queries_are_fixed(login, rep, case, django_assert_max_num_que
     client = login(rep)
     # session, user, teams, case, feed page, files, record, names, other cases on the record,
     # role in the team, watchers, bell (tests/web/test_case_feed.py: the same for 5 or 60 events)
-    with django_assert_max_num_queries(12):
+    # and the "Recently Viewed" upsert (lists.services.record_case_view)
+    with django_assert_max_num_queries(13):
         assert client.get(case.get_absolute_url()).status_code == 200
 
 
@@ -171,7 +174,7 @@ def test_confirmation_page_of_someone_elses_case_is_not_found(login, outsider, c
     assert login(outsider).get(reverse("cases:submitted", args=[case.number])).status_code == 404
 
 
-# ---- My Cases -----------------------------------------------------------------------------
+# ---- the Cases tab: My Requests by default (more in tests/lists) ---------------------------
 
 
 def test_my_cases_lists_only_mine_newest_first(login, rep, other_rep, opportunity, shared_edit):
@@ -200,7 +203,10 @@ def test_my_cases_is_paginated_and_its_queries_are_fixed(login, rep, django_asse
     for i in range(55):
         make_case(rep, records[i % 3])
     client = login(rep)
-    with django_assert_max_num_queries(6):  # session, user, teams, count, page, bell
+    # session, user, teams, saved views, page, count, teams, request types, sub-requests, bell
+    with django_assert_max_num_queries(10):
         page = text(client.get(reverse("cases:mine")))
-    assert page.count('href="/cases/0') == 50 and "Page 1 of 2" in page
-    assert text(client.get(reverse("cases:mine"), {"page": 2})).count('href="/cases/0') == 5
+    assert page.count('<tr><td><a href="/cases/0') == 50 and "<strong>55</strong> cases" in page
+    next_page = html.unescape(re.search(r'rel="next" href="([^"]+)"', page).group(1))
+    second = text(client.get(reverse("cases:mine") + next_page))
+    assert second.count('<tr><td><a href="/cases/0') == 5

@@ -1,0 +1,425 @@
+"""What the Cases tab draws: the view picker, the filter form, the column chooser, the table
+with its sort links, keyset Next/Previous and the count. Pure reads; views stay thin.
+
+Query budget of a list page, whatever its size and columns: session, user, the viewer's
+teams, the saved views for the picker, the count (capped), the page, teams, request types
+and sub-requests (for the filter form and the answer columns), and the bell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import Http404, HttpRequest, QueryDict
+from django.urls import reverse
+
+from supportdesk.cases.models import Priority, Resolution, Status
+from supportdesk.lists.builtins import (
+    BUILTIN_VIEWS,
+    BuiltinView,
+    builtin_views_for,
+    default_view_for,
+    is_agent,
+)
+from supportdesk.lists.bulk import BULK_LABELS
+from supportdesk.lists.columns import (
+    COLUMNS,
+    DEFAULT_COLUMNS,
+    DEFAULT_SORT,
+    Catalog,
+    Cell,
+    Column,
+    answer_column,
+    case_url,
+    split_keys,
+)
+from supportdesk.lists.filters import (
+    FILTER_NAMES,
+    MINE,
+    OPEN,
+    RELATIVE_RANGES,
+    raw_params,
+)
+from supportdesk.lists.models import ListView, Visibility
+from supportdesk.lists.paging import CasePage, CursorInvalid, capped_count, keyset_page
+from supportdesk.lists.queries import (
+    FILTERED,
+    Listing,
+    can_edit_view,
+    listing_for,
+    view_for,
+    views_visible_to,
+)
+from supportdesk.people.models import Team
+from supportdesk.records.models import Kind
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+DATE_LABELS = {"created": "Created", "updated": "Last modified", "closed": "Closed"}
+
+
+# ---- the picker ------------------------------------------------------------------------------
+
+
+class ViewPicker:
+    """Built-in views for this user, their own views and those shared with them (one query)."""
+
+    def __init__(self, user: AbstractBaseUser) -> None:
+        self.user = user
+        self.builtins = builtin_views_for(user)
+        self.saved = list(views_visible_to(user).select_related("owner").order_by("name", "pk"))
+
+    @property
+    def own(self) -> list[ListView]:
+        return [v for v in self.saved if v.owner_id == self.user.pk]
+
+    @property
+    def shared(self) -> list[ListView]:
+        return [v for v in self.saved if v.owner_id != self.user.pk]
+
+    def current(self, key: str | None) -> ListView | BuiltinView:
+        """The view named in the URL (a slug or an id), else the user's default; 404 if hidden."""
+        if not key:
+            return default_view_for(self.user)
+        if key in BUILTIN_VIEWS:
+            return BUILTIN_VIEWS[key]
+        found = next((v for v in self.saved if str(v.pk) == key), None)
+        if found is None:
+            raise Http404("No such view.")
+        return found
+
+
+# ---- tidy URLs -------------------------------------------------------------------------------
+
+
+def tidy_url(request: HttpRequest) -> str | None:
+    """The same list without blank parameters, with a column moved (the chooser's up/down
+    buttons), or None when the URL is already tidy. Keeps shared links short."""
+    query = request.GET
+    blanks = any(not v.strip() for k in query for v in query.getlist(k))
+    if not blanks and "move" not in query:
+        return None
+    tidy = QueryDict(mutable=True)
+    for key in query:
+        if key == "move":
+            continue
+        values = [v for v in query.getlist(key) if v.strip()]
+        if key == "columns":
+            values = _moved(split_keys(values), query.get("move", ""))
+            values = [",".join(values)] if values else []
+        tidy.setlist(key, values)
+    if any(k in query for k in FILTER_NAMES):
+        tidy[FILTERED] = "1"  # cleared filters still replace the view's
+    return f"{request.path}?{tidy.urlencode()}" if tidy else request.path
+
+
+def _moved(keys: list[str], move: str) -> list[str]:
+    where, _, key = move.partition(":")
+    if key not in keys or where not in ("up", "down"):
+        return keys
+    i = keys.index(key)
+    j = i - 1 if where == "up" else i + 1
+    if 0 <= j < len(keys):
+        keys[i], keys[j] = keys[j], keys[i]
+    return keys
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    column: Column
+    sort: str  # the sort a click on the header asks for
+    state: str  # "ascending", "descending" or "" (aria-sort)
+
+
+@dataclass(frozen=True)
+class Row:
+    url: str
+    cells: list[Cell]
+    number: str = ""
+
+
+def view_key(view: ListView | BuiltinView) -> str:
+    return str(view.pk)
+
+
+def state_pairs(listing: Listing, *, parts: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The list's state as query parameters (for hidden inputs and links)."""
+    pairs: list[tuple[str, str]] = []
+    if "filters" in parts:
+        pairs.append((FILTERED, "1"))
+        for name, value in listing.params.items():
+            pairs += [(name, v) for v in (value if isinstance(value, list) else [value])]
+    if "columns" in parts:
+        pairs.append(("columns", ",".join(c.key for c in listing.columns)))
+    if "sort" in parts:
+        pairs.append(("sort", listing.sort_param))
+    return pairs
+
+
+def _headers(listing: Listing) -> list[Header]:
+    first = listing.sort[0] if listing.sort else None
+    headers = []
+    for column in listing.columns:
+        state = ""
+        if first is not None and first.column.key == column.key:
+            state = "descending" if first.descending else "ascending"
+        flip = state == "ascending" or (column.descending_first and not state)
+        headers.append(Header(column, ("-" if flip else "") + column.key, state))
+    return headers
+
+
+def _size(request: HttpRequest) -> int:
+    raw = request.GET.get("size", "")
+    return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """One input of the filter form, with its current value(s) and errors."""
+
+    name: str
+    label: str
+    widget: str  # "text", "checkboxes", "select", "multiselect", "date", "checkbox"
+    values: list[str]
+    errors: list[str]
+    options: list[tuple[str, str]] = ()
+    help: str = ""
+    datalist: str = ""
+
+    @property
+    def value(self) -> str:
+        return self.values[0] if self.values else ""
+
+
+def filter_fields(
+    values: dict[str, list[str]], errors: dict[str, list[str]], catalog: Catalog
+) -> dict[str, list[FilterField]]:
+    """The filter form's inputs, grouped as the form lays them out."""
+
+    def f(name: str, label: str, widget: str, options: Any = (), **kw: str) -> FilterField:
+        return FilterField(
+            name, label, widget, values.get(name, []), errors.get(name, []), list(options), **kw
+        )
+
+    person = "“me”, a username, or empty for anyone"
+    dates = []
+    for name, label in DATE_LABELS.items():
+        ranges = [("", "Any time"), *RELATIVE_RANGES.items()]
+        current = values.get(name, [""])[0]
+        if current and current not in RELATIVE_RANGES:
+            ranges.append((current, current.replace("_", " ").capitalize()))
+        dates += [
+            f(name, label, "select", ranges),
+            f(f"{name}_from", "from", "date"),
+            f(f"{name}_to", "to", "date"),
+        ]
+    return {
+        "people": [
+            f(
+                "q",
+                "Search",
+                "text",
+                help="Case number, subject, description, comments, record or requester; "
+                "best matches first",
+            ),
+            f(
+                "owner",
+                "Owner",
+                "text",
+                help="“me”, “queue” (nobody yet), a username, or empty",
+                datalist="f_people",
+            ),
+            f("created_by", "Created by", "text", help=person, datalist="f_people"),
+            f("requester", "Requester", "text", help=person, datalist="f_people"),
+            f("text", "Text contains", "text", help="In the subject or description"),
+            f("record", "Record", "text", help="The record's external id"),
+            f(
+                "account",
+                "Account",
+                "text",
+                help="An account's external id: its cases and its records' cases",
+            ),
+        ],
+        "choices": [
+            f(
+                "status",
+                "Status",
+                "checkboxes",
+                [(OPEN, "Open (any open status)"), *Status.choices],
+            ),
+            f("priority", "Priority", "checkboxes", Priority.choices),
+            f("team", "Team", "checkboxes", [(MINE, "My teams"), *_teams()]),
+            f("kind", "Record kind", "checkboxes", Kind.choices),
+        ],
+        "catalog": [
+            f("request_type", "Request type", "multiselect", _pairs(catalog.request_type_names)),
+            f("sub_request", "Sub-request", "multiselect", _pairs(catalog.sub_request_names)),
+        ],
+        "dates": dates,
+        "flags": [
+            f(
+                "attachments",
+                "Has attachments",
+                "select",
+                [("", "Either"), ("yes", "Yes"), ("no", "No")],
+            ),
+            f("watching", "I am watching", "checkbox", [("me", "Only cases I watch")]),
+            f("viewed", "Viewed by me", "checkbox", [("me", "Only cases I opened")]),
+        ],
+    }
+
+
+def _teams() -> list[tuple[str, str]]:
+    return list(Team.objects.order_by("position", "name").values_list("slug", "name"))
+
+
+def _pairs(names: list[str]) -> list[tuple[str, str]]:
+    return [(name, name) for name in names]
+
+
+def _chooser(catalog: Catalog, listing: Listing) -> dict[str, Any]:
+    chosen = {c.key for c in listing.columns}
+    answers = [answer_column(d) for d in catalog.fields.values()]
+    return {
+        "more_columns": [c for c in COLUMNS.values() if c.choosable and c.key not in chosen],
+        "answer_columns": [c for c in answers if c.key not in chosen],
+        "sizes": PAGE_SIZES,
+    }
+
+
+def _values(request: HttpRequest, listing: Listing) -> dict[str, list[str]]:
+    """What the filter form shows: the URL's values (even wrong ones), else the view's."""
+    if "filters" in listing.changed or any(k in request.GET for k in FILTER_NAMES):
+        return raw_params(request.GET)
+    return raw_params(listing.params)
+
+
+def _paged(
+    request: HttpRequest, listing: Listing, size: int
+) -> tuple[CasePage, dict[str, list[str]], tuple[int, bool]]:
+    """The page asked for, the list's errors (a stale cursor too), and the capped count."""
+    user, cases, errors = request.user, listing.cases(request.user), dict(listing.errors)
+    cursor = request.GET.get("cursor")
+    try:
+        page = keyset_page(cases, sort=listing.sort, user=user, cursor=cursor, size=size)
+    except CursorInvalid as invalid:
+        errors["cursor"] = [str(invalid)]
+        page = CasePage([], None, None)
+    return page, errors, capped_count(cases) if not errors else (0, True)
+
+
+def _state(request: HttpRequest, view: ListView | BuiltinView, listing: Listing) -> dict[str, Any]:
+    """Hidden inputs and links that carry the list's state to the forms and buttons."""
+    key, everything = view_key(view), state_pairs(listing, parts=("filters", "columns", "sort"))
+    changed = "filters" in listing.changed
+    changed_filters = state_pairs(listing, parts=("filters",)) if changed else []
+    others = [p for p in state_pairs(listing, parts=("filters",)) if p[0] != "q"]
+    return {
+        # The search box searches this list (its other filters stay), ranked: no sort kept.
+        "search_hidden": [("view", key), *others, *_kept(request, "columns", "size")],
+        "search_everywhere": (
+            urlencode([("view", key), (FILTERED, "1"), ("q", listing.filters.q)])
+            if listing.filters.q and len(others) > 1
+            else ""
+        ),
+        "export_query": urlencode([("view", key), *everything]),  # the list as it is shown
+        "filter_hidden": [("view", key), *_kept(request, "columns", "sort", "size")],
+        "chooser_hidden": [("view", key), *changed_filters, *_kept(request, "sort", "size")],
+        "save_as_query": urlencode([("from", key), *everything]),
+        "save_pairs": everything,
+        "reset_url": f"{reverse('cases:mine')}?view={key}",
+    }
+
+
+def list_page(
+    request: HttpRequest, view: ListView | BuiltinView, picker: ViewPicker
+) -> dict[str, Any]:
+    user, catalog, size = request.user, Catalog(), _size(request)
+    listing = listing_for(user, view, request.GET, catalog=catalog)
+    page, errors, (count, exact) = _paged(request, listing, size)
+    saved = isinstance(view, ListView)
+    rows = [
+        Row(case_url(c), [col.cell(c) for col in listing.columns], c.number) for c in page.items
+    ]
+    return {
+        "view": view,
+        "view_key": view_key(view),
+        "saved": saved,
+        "picker": picker,
+        "listing": listing,
+        "changed": listing.changed,
+        "errors": errors,
+        "headers": _headers(listing),
+        "rows": rows,
+        "page": page,
+        "size": size,
+        "count": count,
+        "count_exact": exact,
+        "can_edit": saved and can_edit_view(user, view),
+        "can_publish": saved and user.is_staff,
+        "published": saved and view.visibility == Visibility.EVERYONE,
+        "fields": filter_fields(_values(request, listing), errors, catalog),
+        # Agents act on chosen rows (lists.bulk); anyone exports the list (lists.export).
+        "bulk": is_agent(user),
+        "bulk_actions": [(action.value, label) for action, label in BULK_LABELS.items()],
+        "resolutions": Resolution.choices,
+        "here": request.get_full_path(),
+        **_state(request, view, listing),
+        **_chooser(catalog, listing),
+    }
+
+
+def _kept(request: HttpRequest, *names: str) -> list[tuple[str, str]]:
+    return [(name, v) for name in names for v in request.GET.getlist(name) if v.strip()]
+
+
+# ---- saving a list as a view ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewDraft:
+    """What "Save as new view" or "Clone" will save: the list's state, or the cloned view's."""
+
+    source: ListView | BuiltinView | None
+    definition: dict[str, Any]  # filters, columns, sort
+    name: str
+
+    @property
+    def hidden(self) -> list[tuple[str, str]]:
+        pairs = [("from", view_key(self.source))] if self.source is not None else []
+        for name, values in self.definition["filters"].items():
+            pairs += [(name, v) for v in (values if isinstance(values, list) else [values])]
+        pairs.append(("columns", ",".join(split_keys(self.definition["columns"]))))
+        return [*pairs, ("sort", self.definition["sort"] or "")]
+
+    @property
+    def summary(self) -> list[tuple[str, str]]:
+        filters = self.definition["filters"]
+        return [
+            (name.replace("_", " ").capitalize(), ", ".join(split_keys(values)))
+            for name, values in filters.items()
+        ]
+
+
+def view_draft(user: AbstractBaseUser, data: QueryDict) -> ViewDraft:
+    source = view_for(user, data["from"]) if data.get("from") else None
+    state = any(k in data for k in (*FILTER_NAMES, FILTERED, "columns", "sort"))
+    if state or source is None:
+        definition = {
+            "filters": raw_params(data),
+            "columns": split_keys(data.getlist("columns")) or list(DEFAULT_COLUMNS),
+            "sort": data.get("sort") or DEFAULT_SORT,
+        }
+        return ViewDraft(source, definition, "")
+    definition = {
+        "filters": dict(source.filters),
+        "columns": list(source.columns),
+        "sort": source.sort,
+    }
+    return ViewDraft(source, definition, f"Copy of {source.name}"[:100])
