@@ -3,6 +3,7 @@
 
     python3 dev.py start [ADDR:PORT]   install (runtime lock), migrate, load the catalog,
                                        create the demo data, serve on http://127.0.0.1:8000
+                                       with a background worker beside it (emails to var/mail/)
     python3 dev.py test [PYTEST ARGS]  install (dev lock) and run the test suite
     python3 dev.py run CMD [ARGS]      install (dev lock) and run CMD from .venv/bin (ruff, ...)
     python3 dev.py lock [--upgrade]    regenerate requirements/*.txt with pip-tools (throwaway venv)
@@ -14,9 +15,11 @@ or pyproject.toml changed since the last install; delete .venv for a clean rebui
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 MIN_PYTHON = (3, 11)
@@ -94,13 +97,61 @@ def cmd_start(args):
     addrport = args[0] if args else "127.0.0.1:8000"
     url = f"http://{addrport}/" if args else URL
     os.environ.setdefault("DEBUG", "true")  # runserver serves static files; override with DEBUG=
+    # Demo mode: the worker writes each email as a file under var/mail/ instead of sending it
+    # (set EMAIL_BACKEND and EMAIL_HOST to send through a real server).
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     ensure_venv(RUNTIME_LOCK)
     supportdesk("migrate", "migrate", "--noinput")
     supportdesk("load catalog", "loadcatalog")
     supportdesk("demo data", "demo")  # prints the demo logins
     say(f"serving supportdesk at {url} (log in with a demo login above; Ctrl+C stops)")
-    os.chdir(ROOT)
-    os.execv(BIN / "supportdesk", ["supportdesk", "runserver", addrport])  # noqa: S606
+    if os.environ["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+        say("emails are not sent: the worker writes them to var/mail/ (see README, Notifications)")
+    sys.exit(serve_with_worker(addrport))
+
+
+def serve_with_worker(addrport):
+    """runserver and `supportdesk worker` as children; when one stops, or on Ctrl+C or SIGTERM,
+    both stop. Ctrl+C reaches both: the worker finishes its current task, then exits."""
+    say("starting the background worker (emails, digests, reminders): supportdesk worker")
+    worker = subprocess.Popen([str(BIN / "supportdesk"), "worker"], cwd=ROOT)
+    server = subprocess.Popen([str(BIN / "supportdesk"), "runserver", addrport], cwd=ROOT)
+    signal.signal(signal.SIGTERM, _terminated)
+    grace = 0
+    try:
+        while server.poll() is None and worker.poll() is None:
+            time.sleep(0.5)
+        code = server.returncode if server.returncode is not None else worker.returncode
+        if worker.returncode not in (None, 0):
+            say(f"the worker stopped (exit {worker.returncode}); stopping the server too")
+    except KeyboardInterrupt:  # Ctrl+C: the children got it too and are stopping
+        code, grace = 130, 10
+    except SystemExit as stop:  # SIGTERM to dev.py alone
+        code = stop.code
+    finally:
+        stop_child(server, grace=min(grace, 3))
+        stop_child(worker, grace=grace)
+    return code
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def stop_child(process, grace):
+    """Let a child that was already signalled finish for `grace` seconds, then SIGTERM (the
+    worker's graceful stop), then kill it."""
+    for signal_it, wait in ((None, grace), (process.terminate, 15), (process.kill, 5)):
+        if process.poll() is not None:
+            return
+        if signal_it is not None:
+            signal_it()
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            pass
+        except KeyboardInterrupt:
+            continue
 
 
 def cmd_test(args):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -38,6 +40,37 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if value < 0 or value != value or value == float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a finite number of at least 0, not {raw!r}.")
+    return value
+
+
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+
+
+def tasks_backend(name: str) -> str:
+    """The django-tasks backend class for TASKS_BACKEND: `database` (the outbox, run by
+    `supportdesk worker`) or `immediate` (runs each task in the process that enqueues it)."""
+    try:
+        return TASK_BACKENDS[name.strip().lower() or "database"]
+    except KeyError:
+        choices = ", ".join(TASK_BACKENDS)
+        raise ImproperlyConfigured(
+            f"TASKS_BACKEND must be one of {choices}, not {name!r}."
+        ) from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -62,3 +95,27 @@ def secret_key(var_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def cache_config(url: str, *, max_entries: int) -> dict[str, Any]:
+    """A `CACHES` entry from a URL: empty or `locmem://` (each process its own memory, up to
+    `max_entries` entries), `redis://…` or `rediss://…` (shared by every process; needs the
+    `redis` package), `dummy://` (caches nothing)."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else url.lower()
+    if scheme in ("", "locmem"):
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "supportdesk",
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if scheme in ("redis", "rediss"):
+        if importlib.util.find_spec("redis") is None:
+            raise ImproperlyConfigured(
+                "CACHE_URL is a Redis URL, but the redis package is missing."
+            )
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty, locmem://, dummy:// or redis://…, not {url!r}."
+    )
