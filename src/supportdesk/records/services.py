@@ -15,9 +15,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from supportdesk.cases.models import Case
 from supportdesk.people.models import Team
 from supportdesk.people.queries import teams_by_name
 from supportdesk.records.models import ACCOUNT_KINDS, Kind, Record, RecordShare
+from supportdesk.search.documents import index_cases
 
 NAME_MAX = Record._meta.get_field("name").max_length
 EXTERNAL_ID_MAX = Record._meta.get_field("external_id").max_length
@@ -124,6 +126,7 @@ def record_upsert(
     account_record = _account_named(account, of=external_id, errors=errors)
     if errors:
         raise RecordInvalid(errors)
+    before = Record.objects.filter(external_id=external_id).values_list("name", flat=True).first()
     record, created = Record.objects.update_or_create(
         external_id=external_id,
         defaults={
@@ -134,6 +137,8 @@ def record_upsert(
             "attributes": dict(attributes),
         },
     )
+    if not created and before != name:  # its cases are found by its name (search.documents)
+        index_cases(Case.objects.filter(record=record))
     return UpsertResult(record, created)
 
 
