@@ -16,11 +16,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from supportdesk.cases.approvals import request_approval
 from supportdesk.cases.models import Case, CaseEvent, Priority, Status
 from supportdesk.cases.services import create_upload, submit_case
 from supportdesk.catalog.models import RequestType, effective_fields
 from supportdesk.catalog.schema import condition_holds
-from supportdesk.people.models import Membership, Team
+from supportdesk.lists.demo import create_views
+from supportdesk.people.models import ApprovalRole, Membership, Team
 from supportdesk.people.queries import teams_by_name
 from supportdesk.records.models import Kind, Record, RecordShare
 
@@ -43,6 +45,13 @@ TEAM_PEOPLE = [
     ("IT / Enterprise Applications", ("ian", "Ian", "Ito"), ("iris", "Iris", "Ivanova")),
 ]
 ADMIN = ("ops", "Olivia", "Okafor")
+# Approval roles of the catalog, and who holds them: (role slug, username, first, last, title).
+APPROVERS = [
+    ("sales-leadership", "nina", "Nina", "Novak", "Sales Director"),
+    ("compensation", "carlos", "Carlos", "Cruz", "Sales Compensation"),
+    ("sr-director-deal-desk", "derek", "Derek", "Dunn", ""),
+    ("sr-manager-billing-ar", "boris", "Boris", "Brandt", ""),
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,11 @@ def create_people() -> list[Login]:
             logins.append(Login(username, f"{first} {last}", f"{role}, {team_name}"))
     _user(*ADMIN, admin=True)
     logins.append(Login(ADMIN[0], f"{ADMIN[1]} {ADMIN[2]}", "ops admin (staff)"))
+    for slug, username, first, last, title in APPROVERS:
+        role = ApprovalRole.objects.get(slug=slug)
+        role.members.add(_user(username, first, last))
+        if title:
+            logins.append(Login(username, f"{first} {last}", f"{title}, approves {role.name}"))
     return logins
 
 
@@ -453,7 +467,24 @@ DEMO_CASES = [
         "This contact is matched to the wrong Acme.",
         {"correct_account": "001DEMO000000001"},
     ),
+    (
+        "006DEMO000000040",
+        "rita",
+        "Sales Operations",
+        "Churn Exception Request - Comp",
+        None,
+        Priority.HIGH,
+        Status.WORK_IN_PROGRESS,
+        "Stark moved two product lines to a new subscription; the churn is not real.",
+        {
+            "exception_request_arr": "22000",
+            "justification": "The ARR moved to the new subscription on the same account.",
+            "approving_manager": "nina",
+        },
+    ),
 ]
+# Approvals asked for on demo cases: (index in DEMO_CASES, who asks, step, approvers).
+DEMO_APPROVALS = [(13, "rita", 1, ["nina"])]
 
 
 def _request_type(record: Record, team_name: str, name: str) -> RequestType:
@@ -519,9 +550,67 @@ def _advance(case: Case, status: str, agent_username: str) -> None:
     )
 
 
+def create_approvals() -> None:
+    """Ask for the demo approvals, once: a case that has approvals already is left alone."""
+    users = get_user_model().objects
+    for index, asker, step, approvers in DEMO_APPROVALS:
+        requester = users.get(username=DEMO_CASES[index][1])
+        case = Case.objects.filter(submission_key=f"{requester.pk}:demo-{index}").first()
+        if case is not None and not case.approvals.exists():
+            actor = users.get(username=asker)
+            request_approval(case, actor=actor, step=step, approvers=approvers)
+
+
+# Another team asked for help from a demo case: (index of the parent in DEMO_CASES, who asks,
+# team, request type, story, answers). The child stays open, so the parent shows it.
+DEMO_CHILDREN = [
+    (
+        0,
+        "dana",
+        "Billing Team",
+        "Invoice Copy Requests",
+        "The private offer must match last year's invoice: please send me a copy.",
+        {"invoice_number": "INV-00655", "send_to_email": "dana@example.com"},
+    ),
+]
+
+
+def create_linked_cases() -> None:
+    """Raise the demo child cases, once (their submission key finds them again)."""
+    users = get_user_model().objects
+    for i, (parent_index, asker_name, team, type_name, story, given) in enumerate(DEMO_CHILDREN):
+        asker = users.get(username=asker_name)
+        parent_requester = users.get(username=DEMO_CASES[parent_index][1])
+        parent = Case.objects.filter(
+            submission_key=f"{parent_requester.pk}:demo-{parent_index}"
+        ).first()
+        if (
+            parent is None
+            or Case.objects.filter(submission_key=f"{asker.pk}:demo-child-{i}").exists()
+        ):
+            continue
+        request_type = _request_type(parent.record, team, type_name)
+        answers = dict(given)
+        for definition in effective_fields(request_type, None):
+            if definition["required"] and definition["name"] not in answers:
+                answers[definition["name"]] = sample_answer(definition, asker)
+        submit_case(
+            asker,
+            record=parent.record,
+            parent=parent,
+            request_type=request_type,
+            description=story,
+            answers=answers,
+            submission_key=f"demo-child-{i}",
+        )
+
+
 @transaction.atomic
 def load_demo() -> tuple[list[Login], int, int]:
     logins = create_people()
     records = create_records()
     cases = create_cases()
+    create_linked_cases()
+    create_approvals()
+    create_views()  # supportdesk.lists: a private, a team and a published list view
     return logins, records, cases

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import dj_database_url
 
-from supportdesk.env import env_bool, env_int, env_list, env_str, secret_key
+from supportdesk.env import (
+    cache_config,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+    tasks_backend,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
@@ -27,11 +36,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "supportdesk.people",
     "supportdesk.records",
     "supportdesk.catalog",
     "supportdesk.cases",
     "supportdesk.notify",
+    "supportdesk.lists",
+    "supportdesk.search",
+    "supportdesk.sla",
     "supportdesk.api",
 ]
 
@@ -86,6 +100,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered fragments (feed items) are cached under keys derived from their content, so they
+# are never stale, in one process's memory (the default) or shared (CACHE_URL=redis://…).
+CACHES = {
+    "default": cache_config(env_str("CACHE_URL"), max_entries=env_int("CACHE_MAX_ENTRIES", 20_000))
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -95,6 +115,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:home"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions are read from the cache and written through to the database: most requests
+# (every page a logged-in user opens) cost no session query. A cache that is one process's
+# memory (the default) simply misses on the other processes and reads the database once.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -125,6 +149,33 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "supportdesk <supportdesk@localhost>")
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10)  # seconds; a hung SMTP server fails the attempt
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # the file backend's folder
+
+# Background work (django-tasks). The database backend is the outbox: a task row is written in
+# the transaction of the change that causes it and run by `supportdesk worker` after commit.
+TASKS = {
+    "default": {
+        "BACKEND": tasks_backend(env_str("TASKS_BACKEND", "database")),
+        "QUEUES": ["default", "email"],
+    }
+}
+# Email notifications: retries with exponential backoff and jitter, then a recorded failure.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 10)
+NOTIFY_RETRY_BASE_SECONDS = env_float("NOTIFY_RETRY_BASE_SECONDS", 30)
+NOTIFY_RETRY_MAX_SECONDS = env_float("NOTIFY_RETRY_MAX_SECONDS", 3600)
+# A send that started this long ago and never finished belongs to a dead worker: sent again.
+NOTIFY_SEND_LEASE_SECONDS = env_float("NOTIFY_SEND_LEASE_SECONDS", 300)
+# How often the periodic jobs run (self-rescheduling tasks, no cron).
+NOTIFY_SWEEP_SECONDS = env_float("NOTIFY_SWEEP_SECONDS", 60)
+NOTIFY_DIGEST_CHECK_SECONDS = env_float("NOTIFY_DIGEST_CHECK_SECONDS", 600)
+NOTIFY_REMINDER_CHECK_SECONDS = env_float("NOTIFY_REMINDER_CHECK_SECONDS", 900)
+HOUSEKEEPING_SECONDS = env_float("HOUSEKEEPING_SECONDS", 3600)
+# Pending Response: remind the requester after N business days, close after M (0 = never);
+# a team's own policy (admin: Reminder policies) overrides these defaults.
+PENDING_REMIND_AFTER_DAYS = env_int("PENDING_REMIND_AFTER_DAYS", 2)
+PENDING_CLOSE_AFTER_DAYS = env_int("PENDING_CLOSE_AFTER_DAYS", 7)
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
 
 # Attachments: per-file size limit and the allowed file name extensions.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024

@@ -6,6 +6,7 @@ from supportdesk.cases import problem_views
 from supportdesk.ops import healthz
 
 urlpatterns = [
+    path("", include("supportdesk.lists.urls")),  # before cases: /cases/views/… are lists
     path("", include("supportdesk.cases.urls")),
     path("records/", include("supportdesk.records.urls")),
     path("notifications/", include("supportdesk.notify.urls")),

@@ -30,6 +30,7 @@ CASE_KEYS = {
     "owner",
     "requester",
     "record",
+    "parent",
     "details",
     "attachments",
     "watchers",
@@ -481,9 +482,10 @@ def test_the_list_shows_nothing_the_caller_may_not_see(api_client, outsider, cas
 # --- cost ---------------------------------------------------------------------------------
 
 # token + user, record, request type + team, its sub-requests; then submit_case's transaction:
-# savepoint, case, event, watcher, notification, release (BEGIN/COMMIT outside tests); then
-# for the answer, the watchers and the caller's role in the team (for `actions`).
-POST_CASE_QUERIES = 12
+# savepoint, case, event, watcher, the requester's confirmation (preferences, notification,
+# email task, delivery), the team's agents (none here), release (BEGIN/COMMIT outside tests);
+# then for the answer, the watchers and the caller's role in the team (for `actions`).
+POST_CASE_QUERIES = 16
 
 
 def test_creating_a_case_takes_a_fixed_small_number_of_queries(

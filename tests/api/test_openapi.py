@@ -36,6 +36,23 @@ OPERATIONS = {
     ("post", "/api/v1/cases/{number}/attachments"),
     ("delete", "/api/v1/cases/{number}/attachments/{attachment_id}"),
     ("get", "/api/v1/cases/{number}/attachments/{attachment_id}/download"),
+    # list views (supportdesk.lists, api/views_api.py)
+    ("get", "/api/v1/views"),
+    ("post", "/api/v1/views"),
+    ("get", "/api/v1/views/{view_id}"),
+    ("patch", "/api/v1/views/{view_id}"),
+    ("delete", "/api/v1/views/{view_id}"),
+    ("post", "/api/v1/views/{view_id}/clone"),
+    ("post", "/api/v1/views/{view_id}/publish"),
+    ("get", "/api/v1/views/{view_id}/cases"),
+    # whole lists (api/case_lists.py)
+    ("get", "/api/v1/cases/export.csv"),
+    ("post", "/api/v1/cases/bulk"),
+    ("get", "/api/v1/cases/{number}/approvals"),
+    ("post", "/api/v1/cases/{number}/approvals"),
+    ("post", "/api/v1/cases/{number}/approvals/{approval_id}/decision"),
+    ("get", "/api/v1/cases/{number}/children"),
+    ("post", "/api/v1/cases/{number}/children"),
 }
 # Every change to a case: refused (403), hidden (404), stale or raced (409), invalid (422).
 CASE_CHANGES = {

@@ -74,7 +74,8 @@ def test_submit_creates_the_case_and_everything_with_it(rep, opportunity, quote_
     assert [a.name for a in case.attachments.all()] == ["order-form.pdf"]
     assert not Upload.objects.exists()
     note = Notification.objects.get(user=rep)
-    assert case.number in note.title and note.url == f"/cases/{case.number}/"
+    created = case.events.get()
+    assert case.number in note.title and note.url == f"/cases/{case.number}/#event-{created.pk}"
 
 
 def test_file_answers_become_attachments_of_the_field(rep, opportunity, quote_help):
@@ -167,7 +168,7 @@ def test_a_failure_midway_leaves_nothing_behind(rep, opportunity, quote_help, mo
     def broken(*args, **kwargs):
         raise RuntimeError("notification store is down")
 
-    monkeypatch.setattr(Notification.objects, "create", broken)
+    monkeypatch.setattr(Notification.objects, "bulk_create", broken)
     with pytest.raises(RuntimeError):
         submit(rep, opportunity, quote_help)
     assert not Case.objects.exists() and not CaseEvent.objects.exists()

@@ -1,4 +1,4 @@
-"""Cases: submit one request (one JSON call), read a case, list mine.
+"""Cases: submit one request (one JSON call), read a case, list cases (filters: `lists`).
 
 POST /cases resolves the names a script knows (team name or alias, request type and
 sub-request names) to catalog rows, then hands everything to `submit_case`, reporting the
@@ -18,16 +18,22 @@ from django.urls import reverse
 from ninja import Header, Query, Router, Status
 
 from supportdesk.api.errors import FieldErrors, problems
-from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
-from supportdesk.api.schemas import CaseIn, CaseOut, CasePage, rating_out
-from supportdesk.cases.models import Attachment, Case, CaseWatcher, Priority
+from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from supportdesk.api.schemas import CaseIn, CaseOut, rating_out
+from supportdesk.api.views_api import (
+    ALL_CASES,
+    CaseFilterQuery,
+    CaseListPage,
+    api_listing,
+    api_page,
+)
+from supportdesk.cases.models import Attachment, Case, CaseWatcher, Priority, format_number
 from supportdesk.cases.policy import allowed_actions, prime_roles
 from supportdesk.cases.queries import (
     attachments_visible_to,
     case_for,
-    cases_requested_by,
-    cases_visible_to,
     closed_case_rating,
+    mark_visible,
     visible_attachments,
 )
 from supportdesk.cases.services import (
@@ -37,6 +43,7 @@ from supportdesk.cases.services import (
     submit_case,
 )
 from supportdesk.catalog.queries import Choice, resolve_choice
+from supportdesk.lists.queries import cases_matching
 from supportdesk.records.models import Record
 from supportdesk.records.queries import records_readable_by
 
@@ -98,6 +105,7 @@ def case_out(
         "owner": case.owner.get_username() if case.owner_id else None,
         "requester": case.requester.get_username(),
         "record": case.record.external_id if case.record_id else None,
+        "parent": format_number(case.parent_id) if case.parent_id else None,
         "details": case.details,
         "attachments": [attachment_out(a, number) for a in attachments],
         "watchers": [link.user.get_username() for link in links],
@@ -209,16 +217,19 @@ def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
     return case_for_user_out(request.auth, case_for(request.auth, number))
 
 
-@router.get("/cases", response={200: CasePage, **problems(401, 422)})
+@router.get("/cases", response={200: CaseListPage, **problems(401, 422)})
 def case_list(
     request: HttpRequest,
-    mine: bool = Query(False, description="Only cases I requested."),
+    filters: Query[CaseFilterQuery],  # documents them; read from request.GET as on the page
+    mine: bool = Query(False, description="Only cases I requested (as `requester=me`)."),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """Cases the caller may see, newest first; `mine=true` keeps those they requested."""
+    """Cases the caller may see, newest first (or by `sort`), narrowed by the filters as on
+    the Cases tab; pages by cursor, with the count up to 10,000."""
     user = request.auth
-    cases = cases_requested_by(user) if mine else cases_visible_to(user)
+    listing = api_listing(user, ALL_CASES, request.GET, mine=mine)
+    cases = cases_matching(user, listing.filters)
     cases = cases.select_related(
         "record", "team", "request_type", "sub_request", "owner", "requester", "rating"
     ).prefetch_related(
@@ -228,13 +239,13 @@ def case_list(
             queryset=CaseWatcher.objects.select_related("user").order_by("created_at", "pk"),
         ),
     )
-    page = keyset_page(cases, order_by="-created_at", cursor=cursor, limit=limit)
+    page, links = api_page(request, cases, listing, limit=limit, cursor=cursor)
     prime_roles(user, page.items)
+    mark_visible(user, page.items)  # from cases_matching: no access query per case
     return {
         "items": [
             case_out(case, case.attachments.all(), user=user, watchers=case.watcher_links.all())
             for case in page.items
         ],
-        "next_cursor": page.next_cursor,
-        "next": page.next_url(request),
+        **links,
     }

@@ -147,6 +147,32 @@ class CaseIn(Schema):
     )
 
 
+class ChildCaseIn(Schema):
+    """A case linked to another (POST /cases/{number}/children): as POST /cases, but raised on
+    the parent's record (none if it has none)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["team", "request_type", "description"]},
+    )
+
+    team: str = Field("", description="Team name or alias, as in GET /catalog.")
+    request_type: str = Field("", description="Request type name, as in GET /catalog.")
+    sub_request: str | None = Field(None, description="Sub-request name, when the type has any.")
+    subject: str = Field("", description="Optional; by default from the request type and record.")
+    priority: str = Field(
+        "Medium", description="Low, Medium, High or Urgent (labels or lowercase values)."
+    )
+    urgent_reason: str = Field("", description="Required when the priority is Urgent.")
+    description: str = ""
+    needed_by: dt.date | None = None
+    details: dict[str, Any] = Field(
+        {}, description="Answers to the request type's fields, by field name."
+    )
+    attachments: list[uuid.UUID] = Field(
+        [], description="Ids of files uploaded first with POST /uploads."
+    )
+
+
 class AttachmentOut(Schema):
     id: int
     name: str
@@ -182,7 +208,11 @@ class CaseOut(Schema):
     needed_by: dt.date | None
     owner: str | None = Field(description="Username; null while in the team's queue.")
     requester: str = Field(description="Username.")
-    record: str = Field(description="External id of the record.")
+    record: str | None = Field(description="External id of the record; null for none.")
+    parent: str | None = Field(
+        description="Number of the case this one is linked to (raised from it to ask for "
+        "help, or as a follow-up); null for none. Its children: GET …/cases/{number}/children."
+    )
     details: dict[str, Any]
     attachments: list[AttachmentOut] = Field(description="The files the caller may see.")
     watchers: list[str] = Field(description="Usernames, in the order they were added.")

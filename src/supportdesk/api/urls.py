@@ -7,7 +7,17 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from supportdesk.api import case_actions, cases, catalog, records, uploads
+from supportdesk.api import (
+    case_actions,
+    case_approvals,
+    case_links,
+    case_lists,
+    cases,
+    catalog,
+    records,
+    uploads,
+    views_api,
+)
 from supportdesk.api.auth import API_AUTH, signed_in
 from supportdesk.api.errors import PROBLEM_CONTENT_TYPE, install_error_handlers
 
@@ -56,5 +66,9 @@ install_error_handlers(api)
 api.add_router("", catalog.router)
 api.add_router("", records.router)
 api.add_router("", uploads.router)
+api.add_router("", case_lists.router)  # before `cases`: /cases/export.csv is not a number
 api.add_router("", cases.router)
 api.add_router("", case_actions.router)
+api.add_router("", case_approvals.router)
+api.add_router("", case_links.router)
+api.add_router("", views_api.router)

@@ -29,12 +29,13 @@ from supportdesk.cases.models import (
     Status,
     Upload,
 )
-from supportdesk.cases.policy import Action, allowed_actions, role_in_team
+from supportdesk.cases.policy import Action, allowed_actions, refusal, role_in_team
 from supportdesk.cases.services import CaseError, claimable_uploads, validate_catalog_choice
 from supportdesk.catalog.models import effective_fields
 from supportdesk.catalog.schema import AnswersInvalid, clean_answers
 from supportdesk.notify.services import notify
 from supportdesk.people.models import Membership, Team
+from supportdesk.search.documents import index_case
 
 COMMENT_MAX = 20000
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
@@ -91,18 +92,8 @@ def _lock(
             raise CaseConflict(
                 f"Case {fresh.number} was already taken by {_name(fresh.owner)}.", case=fresh
             )
-        raise ActionNotAllowed(_refusal(actor, fresh, actions[0]))
+        raise ActionNotAllowed(refusal(actor, fresh, actions[0]))
     return fresh
-
-
-def _refusal(actor: AbstractBaseUser, case: Case, action: Action) -> str:
-    if action == Action.TAKE and case.owner_id is not None:
-        return f"Case {case.number} was already taken by {_name(case.owner)}."
-    if action == Action.RATE:
-        return f"Only the requester can rate case {case.number}, once it is closed."
-    if case.status == Status.CLOSED and action != Action.REOPEN:
-        return f"Case {case.number} is closed; reopen it first."
-    return f"You cannot {action.value.replace('_', ' ')} case {case.number} now."
 
 
 def _save(case: Case, *fields: str) -> None:
@@ -144,6 +135,11 @@ def _set_status(
 
 def _watchers(case: Case) -> list[AbstractBaseUser]:
     return [w.user for w in case.watcher_links.select_related("user")]
+
+
+def _team_members(case: Case) -> list[AbstractBaseUser]:
+    """The agents and leads of the case's team: its queue."""
+    return list(get_user_model().objects.filter(memberships__team_id=case.team_id, is_active=True))
 
 
 def _status_notice(case: Case, actor: AbstractBaseUser, title: str, body: str = "") -> None:
@@ -237,6 +233,7 @@ def ask_requester(
         actor=agent,
         body=question,
         title=f"{_name(agent)} mentioned you on case {case.number}",
+        event=comment,
     )
     notify(
         [case.requester],
@@ -245,6 +242,7 @@ def ask_requester(
         title=f"Action needed on case {case.number}: {_name(agent)} asked a question",
         body=question,
         actor=agent,
+        anchor="composer",  # straight to the reply box
     )
     return case
 
@@ -350,7 +348,7 @@ def reopen_case(
     reason = _required_text(reason, "reason", "Say why the case needs more work.")
     _set_status(case, actor, Status.WORK_IN_PROGRESS, reason=reason)
     notify(
-        [case.owner, case.requester, *_watchers(case)],
+        [case.owner] if case.owner else _team_members(case),
         kind="case.reopened",
         case=case,
         title=f"Case {case.number} was reopened",
@@ -460,6 +458,7 @@ def _comment_event(
     if not internal:
         for user in reachable:
             _watch(case, user, added_by=author, reason="mention")
+    index_case(case.pk)  # the text is findable once this transaction commits, never before
     return event, reachable
 
 
@@ -482,6 +481,8 @@ def _comment_notices(
         title=f"{_name(author)} mentioned you on case {case.number}",
         body=excerpt,
         actor=author,
+        event=event,
+        internal=internal,
     )
     audience = [case.owner, *_watchers(case)] + ([] if internal else [case.requester])
     if internal:
@@ -495,6 +496,8 @@ def _comment_notices(
         f"on case {case.number}",
         body=excerpt,
         actor=author,
+        event=event,
+        internal=internal,
     )
 
 
@@ -653,11 +656,20 @@ def move_case(
         title = f"Action needed on case {case.number}: {case.team.name} needs more details"
         body = "Please add: " + ", ".join(d["label"] for d in missing)
     notify(
-        [case.requester, *_watchers(case)],
+        [case.requester, previous_owner],
         kind="case.team_moved",
         case=case,
         title=title,
         body=body,
+        actor=agent,
+        always=bool(missing),  # the requester must act: never muted
+    )
+    notify(
+        _team_members(case),
+        kind="queue.new_case",
+        case=case,
+        title=f"Case {case.number} moved into the {case.team.queue_name}",
+        body=f"{case.subject}\n\nReason: {reason}",
         actor=agent,
     )
     return case
@@ -715,6 +727,8 @@ def edit_case(
         _set_status(case, actor, Status.WORK_IN_PROGRESS, also=fields, reply="details")
     else:
         _save(case, *fields)
+    if {"subject", "description"} & set(new):
+        index_case(case.pk)
     notify(
         [case.owner, case.requester, *_watchers(case)],
         kind="case.field_changed",
@@ -816,3 +830,43 @@ def rate_case(
         body=comment,
     )
     return rating
+
+
+@transaction.atomic
+def close_unanswered(case: Case) -> Case | None:
+    """supportdesk closes a Pending Response case its requester left unanswered (resolution
+    "No response"); the requester can reopen it. None when it was answered meanwhile."""
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+    case = Case.objects.select_related("team", "owner", "requester").get(pk=case.pk)
+    if case.status != Status.PENDING_RESPONSE:
+        return None
+    note = "Closed automatically: the question waited too long for an answer. Reopen to go on."
+    case.status, case.closed_at = Status.CLOSED, timezone.now()
+    case.resolution, case.resolution_note = Resolution.NO_RESPONSE, note
+    _save(case, "status", "closed_at", "resolution", "resolution_note")
+    event = _event(
+        case,
+        CaseEvent.STATUS_CHANGED,
+        None,
+        **{"from": Status.PENDING_RESPONSE, "to": Status.CLOSED},
+        resolution=Resolution.NO_RESPONSE,
+        note=note,
+    )
+    label = Resolution.NO_RESPONSE.label
+    notify(
+        [case.requester],
+        kind="case.closed",
+        case=case,
+        title=f"Case {case.number} was closed: {label}",
+        body=f"{note}\n\nYou can reopen it from the case page.",
+        event=event,
+    )
+    notify(
+        [case.owner],
+        kind="case.status_changed",
+        case=case,
+        title=f"Case {case.number} was closed: {label}",
+        body=note,
+        event=event,
+    )
+    return case

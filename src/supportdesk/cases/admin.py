@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from supportdesk.cases.models import Attachment, Case, CaseEvent
+from supportdesk.cases.models import Approval, Attachment, Case, CaseEvent
 
 
 class CaseEventInline(admin.TabularInline):
@@ -29,3 +29,22 @@ class CaseAdmin(admin.ModelAdmin):
     raw_id_fields = ["record", "owner", "requester", "request_type", "sub_request"]
     readonly_fields = ["submission_key", "record_snapshot", "version", "created_at"]
     inlines = [AttachmentInline, CaseEventInline]
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """Read only: approvals are asked for and decided on the case page (a feed event each)."""
+
+    list_display = ["case", "step", "step_name", "approver", "state", "requested_at", "decided_at"]
+    list_filter = ["state", "step_name"]
+    list_select_related = ["case", "approver"]
+    search_fields = ["step_name", "approver__username"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -22,7 +21,6 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -50,12 +48,12 @@ from supportdesk.cases.actions import (
 from supportdesk.cases.display.feed import feed_items, feed_usernames
 from supportdesk.cases.display.formatting import image_type, person, user_names
 from supportdesk.cases.display.page import SCORE_LABELS, case_page, rating_of
+from supportdesk.cases.links import team_handle_notices, team_suggestions
 from supportdesk.cases.models import Case, CaseEvent, CaseRating, Resolution, Status, Upload
-from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions
+from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions, refusal
 from supportdesk.cases.queries import attachments_visible_to, can_see_case, case_for, feed_for
 from supportdesk.cases.services import SubmissionInvalid, claimable_uploads, create_upload
-from supportdesk.people.models import Team
-from supportdesk.records.queries import can_edit_record
+from supportdesk.lists.services import record_case_view
 
 MENTION_SUGGESTIONS = 8
 
@@ -92,41 +90,6 @@ def _refused(request: HttpRequest, case: Case, message: str) -> HttpResponse:
     return redirect(case)
 
 
-VERBS = {
-    Action.TAKE: "take",
-    Action.ASSIGN: "assign",
-    Action.ASK: "ask the requester about",
-    Action.HOLD: "put on hold",
-    Action.RESUME: "resume",
-    Action.CLOSE: "close",
-    Action.WITHDRAW: "withdraw",
-    Action.REOPEN: "reopen",
-    Action.MOVE: "move",
-    Action.ADD_WATCHER: "add watchers to",
-    Action.EDIT: "edit",
-    Action.RATE: "rate",
-}
-
-
-def _refusal(user: AbstractBaseUser, case: Case, action: Action) -> str:
-    """Why the action is not open to the user now (the page did not offer it)."""
-    if action == Action.RATE:
-        if user.pk != case.requester_id:
-            return f"Only the requester can rate case {case.number}."
-        return f"You can rate case {case.number} once it is closed."
-    if action == Action.TAKE and case.owner_id is not None:
-        return f"Case {case.number} was already taken by {case.owner_display}."
-    if action == Action.REOPEN and case.status == Status.CLOSED and user.pk == case.requester_id:
-        days = settings.CASE_REOPEN_DAYS
-        return (
-            f"Case {case.number} was closed more than {days} days ago, so it cannot be "
-            "reopened; request support again from the record."
-        )
-    if action != Action.REOPEN and case.status == Status.CLOSED:
-        return f"Case {case.number} is closed; reopen it first."
-    return f"You cannot {VERBS.get(action, action.value)} case {case.number} now."
-
-
 def _case_page(
     request: HttpRequest,
     case: Case,
@@ -159,7 +122,9 @@ def _feed_page(request: HttpRequest) -> int:
 @login_required
 @require_safe
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return _case_page(request, case_for(request.user, number))
+    case = case_for(request.user, number)
+    record_case_view(user=request.user, case=case)  # "Recently Viewed": one upsert
+    return _case_page(request, case)
 
 
 # ---- actions with a form (or a confirmation) -----------------------------------------------
@@ -289,7 +254,7 @@ def case_action(request: HttpRequest, number: str, name: str) -> HttpResponse:
     """GET: the action's form (inline under htmx). POST: do it, or show what went wrong."""
     case, step = case_for(request.user, number), STEPS[name]
     if step.action not in allowed_actions(request.user, case):
-        return _refused(request, case, _refusal(request.user, case, step.action))
+        return _refused(request, case, refusal(request.user, case, step.action))
     data = request.POST if request.method == "POST" else None
     seen = None if data else _newest_event(request.user, case)
     form = step.form(data, case=case, user=request.user, seen=seen)
@@ -341,7 +306,7 @@ def _conflict(request: HttpRequest, fresh: Case, form: f.ActionForm, name: str) 
     them submit again against the case as it is now."""
     action = STEPS[name].action
     if action not in allowed_actions(request.user, fresh):
-        message = f"This case changed since you opened it. {_refusal(request.user, fresh, action)}"
+        message = f"This case changed since you opened it. {refusal(request.user, fresh, action)}"
         return _refused(request, fresh, message)
     events = _events_since(request.user, fresh, form.seen_event, form.expected_version)
     data = form.data.copy()
@@ -413,7 +378,7 @@ def case_rate(request: HttpRequest, number: str) -> HttpResponse:
     """The requester rates their closed case (again, to change it); errors keep the input."""
     case = case_for(request.user, number)
     if Action.RATE not in allowed_actions(request.user, case):
-        return _refused(request, case, _refusal(request.user, case, Action.RATE))
+        return _refused(request, case, refusal(request.user, case, Action.RATE))
     form = RateForm(request.POST, case=case, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
@@ -488,27 +453,8 @@ def _comment_notices(request: HttpRequest, case: Case, event: CaseEvent) -> None
     label = "Internal note added." if event.internal else "Comment added."
     messages.success(request, label)
     handles = event.data.get("team_handles") or []
-    teams = {t.slug: t for t in Team.objects.filter(slug__in=handles)} if handles else {}
-    editable = bool(teams) and can_edit_record(request.user, case.record)
-    for handle in handles:
-        if (team := teams.get(handle)) is None:
-            continue
-        if editable:
-            how = format_html(
-                '<a href="{}">request support from the record</a>',
-                case.record.get_absolute_url(),
-            )
-        else:
-            how = "ask someone with edit access to the record to request support from it"
-        messages.info(
-            request,
-            format_html(
-                "@{} is a team — messages go to individuals. To ask {} for help, {}.",
-                handle,
-                team.name,
-                how,
-            ),
-        )
+    for notice in team_handle_notices(request.user, case, handles):
+        messages.info(request, notice)
 
 
 @login_required
@@ -577,11 +523,14 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
 @login_required
 @require_safe
 def mention_suggest(request: HttpRequest, number: str) -> HttpResponse:
-    """Up to 8 active people whose username or name starts with `q` (an HTML fragment)."""
-    case_for(request.user, number)
+    """Up to 8 active people whose username or name starts with `q`, and "Ask <team> for
+    help" for teams whose handle does (an HTML fragment)."""
+    case = case_for(request.user, number)
     q = request.GET.get("q", "").strip().lstrip("@")[:50]
     people = _people_starting_with(q) if q else []
-    return render(request, "cases/_mention_suggestions.html", {"people": people, "q": q})
+    teams = team_suggestions(request.user, case, q) if request.GET.get("teams") != "0" else []
+    context = {"people": people, "teams": teams, "q": q}
+    return render(request, "cases/_mention_suggestions.html", context)
 
 
 def _people_starting_with(prefix: str) -> list[tuple[str, str]]:

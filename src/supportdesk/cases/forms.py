@@ -74,6 +74,20 @@ class CommonForm(forms.Form):
         return cleaned
 
 
+class LinkedCommonForm(CommonForm):
+    """A request linked to a case (another team's help, a follow-up) also has a subject,
+    filled in from the case it is linked to."""
+
+    field_order = ["subject"]
+
+    subject = forms.CharField(
+        label="Subject",
+        max_length=300,
+        error_messages={"required": "Give the request a subject."},
+        help_text="Filled in from the case this request is linked to; change it as you like.",
+    )
+
+
 def attachment_hint() -> str:
     """What files are accepted, for the help text under every file input."""
     limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)

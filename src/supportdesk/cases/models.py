@@ -9,6 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from supportdesk.cases.indexes import SortIndex
+
 NUMBER_WIDTH = 8
 
 
@@ -32,6 +34,11 @@ class Resolution(models.TextChoices):
 
 
 OPEN_STATUSES = ("new", "work_in_progress", "pending_response", "on_hold")
+# The status and the case's columns the access rule reads (queries.cases_visible_to); the
+# id comes with every index.
+ACCESS_COLUMNS = tuple(
+    models.F(name) for name in ("status", "team_id", "requester_id", "record_id", "parent_id")
+)
 
 
 class Priority(models.TextChoices):
@@ -83,6 +90,11 @@ class Case(models.Model):
         related_name="children",
         help_text="The case this one was raised from to ask another team for help.",
     )
+    child_count = models.PositiveIntegerField(
+        default=0,
+        help_text="How many cases were raised from this one (kept by submit_case), so a case "
+        "without linked cases costs its page no query for them.",
+    )
     subject = models.CharField(max_length=300)
     description = models.TextField()
     details = models.JSONField(default=dict, blank=True)
@@ -121,12 +133,30 @@ class Case(models.Model):
         help_text="Requester + idempotency key / form token: a retried submit finds this case.",
     )
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)  # indexed with id, below
     updated_at = models.DateTimeField(default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(blank=True)
+    # Most urgent = highest, so "most urgent first" lists read an index (lists.columns).
+    priority_rank = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(priority=p, then=models.Value(i)) for i, p in enumerate(Priority.values)),
+            default=models.Value(0),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    # 0 while the case waits on its requester: My Requests shows those first (lists.builtins).
+    waiting_rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(status=Status.PENDING_RESPONSE, then=models.Value(0)),
+            default=models.Value(1),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -134,6 +164,67 @@ class Case(models.Model):
             models.Index(fields=["requester", "-created_at"], name="case_requester_created"),
             models.Index(fields=["team", "status"], name="case_team_status"),
             models.Index(fields=["record", "-created_at"], name="case_record_created"),
+            # Linked cases are few: "cases linked to my teams' cases" (queries.cases_visible_to)
+            # reads only these small indexes: the teams' children, and the teams' parents.
+            models.Index(
+                fields=["team", "parent"],
+                name="case_team_parent",
+                condition=models.Q(parent__isnull=False),
+            ),
+            models.Index(
+                fields=["team", "id"],
+                name="case_team_has_children",
+                condition=models.Q(child_count__gt=0),
+            ),
+            # The lists' sorts (supportdesk.lists; EXPLAINed at 1M cases in bench/listviews.py):
+            # newest / oldest first, last modified, Recently Closed, and the queues' most urgent
+            # first — each an index in the list's order, ending with the id that breaks ties.
+            models.Index(fields=["created_at", "id"], name="case_created_id"),
+            # My Requests: waiting on the requester first, then last modified; with the access
+            # rule's columns after, so its count reads this index alone.
+            models.Index(
+                fields=[
+                    "requester",
+                    "waiting_rank",
+                    "-updated_at",
+                    "id",
+                    "team",
+                    "record",
+                    "parent",
+                ],
+                name="case_requester_waiting",
+            ),
+            models.Index(fields=["updated_at", "id"], name="case_updated_id"),
+            # …with the columns of the access rule (queries.cases_visible_to) and the status
+            # after the sort keys, so counting a list of closed or open cases reads the index
+            # alone, however many cases it passes.
+            SortIndex(
+                models.F("closed_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                *ACCESS_COLUMNS,
+                name="case_closed_id",
+                condition=models.Q(closed_at__isnull=False),
+            ),
+            models.Index(
+                *ACCESS_COLUMNS[:1],  # status first: the open ones, any of them
+                models.F("owner_id"),  # mine, or the queue's
+                *ACCESS_COLUMNS[1:],
+                models.F("id"),  # PostgreSQL's indexes hold no id of their own
+                name="case_open_access",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                name="case_open_created",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                models.F("priority_rank").desc(),
+                models.F("created_at"),
+                models.F("id").desc(),
+                name="case_queue_urgent_oldest",  # the teams' queues: open, nobody's yet
+                condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,7 +368,20 @@ class RequestDraft(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="request_drafts"
     )
     record = models.ForeignKey(
-        "records.Record", on_delete=models.CASCADE, related_name="request_drafts"
+        "records.Record",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="request_drafts",
+        help_text="Empty for a linked request from a case that has no record.",
+    )
+    parent = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="child_drafts",
+        help_text="The case a linked request (ask another team, follow-up) is raised from.",
     )
     team = models.ForeignKey("people.Team", on_delete=models.SET_NULL, null=True, blank=True)
     request_type = models.ForeignKey(

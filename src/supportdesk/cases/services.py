@@ -13,14 +13,26 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from supportdesk.cases.models import Attachment, Case, CaseEvent, CaseWatcher, Priority, Upload
+from supportdesk.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseWatcher,
+    Priority,
+    Status,
+    Upload,
+)
+from supportdesk.cases.policy import link_refusal, may_link_from
 from supportdesk.catalog.models import NO_RECORD, RequestType, SubRequest, effective_fields
 from supportdesk.catalog.schema import AnswersInvalid, clean_answers
-from supportdesk.notify.models import Notification
+from supportdesk.notify.services import Message, notify, notify_all
+from supportdesk.people.models import Team
 from supportdesk.records.models import Record
 from supportdesk.records.queries import can_edit_record
+from supportdesk.search.documents import index_case
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +45,10 @@ class CaseError(Exception):
 
 class RecordNotEditable(CaseError):
     """The requester lacks edit access to the record (views answer 404 or 403)."""
+
+
+class LinkNotAllowed(CaseError):
+    """The user may not raise a case linked to this one now (policy.may_link_from)."""
 
 
 class SubmissionInvalid(CaseError):
@@ -157,16 +173,20 @@ def submit_case(
     watchers: Sequence[str] = (),
     subject: str = "",
     submission_key: str | None = None,
+    parent: Case | None = None,
 ) -> SubmitResult:
     """Create a case with everything it needs, or nothing.
 
     Requests on a record need edit access to it; request types of no kind (problem reports)
     are raised without one. A `submission_key` (idempotency key or one-time form token) makes
     retries safe: the same requester submitting the same key again gets the first case.
+
+    With a `parent` the case is linked to it (asking another team for help, or a follow-up):
+    it is raised on the parent's record (`record` must be that), which the parent grants
+    access to, and both cases get a `case.linked` event.
     """
     key = f"{requester.pk}:{submission_key}" if submission_key else None
-    if record is not None and not can_edit_record(requester, record):
-        raise RecordNotEditable("You need edit access to this record to request support.")
+    _check_access(requester, record, parent)
     errors = validate_catalog_choice(record, request_type, sub_request)
     errors.update(
         validate_common(
@@ -198,6 +218,7 @@ def submit_case(
                 attachment_ids=list(attachment_ids),
                 watchers=watching,
                 key=key,
+                parent=parent,
                 **checked,
             )
     except IntegrityError:
@@ -205,6 +226,17 @@ def submit_case(
             return SubmitResult(existing, created=False)
         raise
     return SubmitResult(case, True, attachments=tuple(attachments), watchers=tuple(links))
+
+
+def _check_access(requester: AbstractBaseUser, record: Record | None, parent: Case | None) -> None:
+    """Edit access to the record; for a linked case, the right to link to the parent instead."""
+    if parent is not None:
+        if parent.record_id != (record.pk if record is not None else None):
+            raise ValueError("A linked case is raised on its parent's record.")
+        if not may_link_from(requester, parent):
+            raise LinkNotAllowed(link_refusal(requester, parent))
+    elif record is not None and not can_edit_record(requester, record):
+        raise RecordNotEditable("You need edit access to this record to request support.")
 
 
 def _check_answers(
@@ -267,11 +299,15 @@ def _create_case(
     attachment_ids: list[str],
     uploads: dict[str, Upload],
     key: str | None,
+    parent: Case | None = None,
     **common: Any,
 ) -> tuple[Case, list[Attachment], list[CaseWatcher]]:
     now = timezone.now()
+    if parent is not None:
+        parent = _lock_parent(parent, requester)
     case = Case.objects.create(
         record=record,
+        parent=parent,
         team_id=request_type.team_id,
         request_type=request_type,
         sub_request=sub_request,
@@ -291,7 +327,7 @@ def _create_case(
         )
         if any(name in answers for name in file_fields):
             Case.objects.filter(pk=case.pk).update(details=case.details)
-    CaseEvent.objects.create(
+    created = CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.CREATED,
         actor=requester,
@@ -303,16 +339,59 @@ def _create_case(
     ]
     if watchers:
         links += _add_initial_watchers(case, requester, watchers, now)
-    Notification.objects.create(
-        user=requester,
-        kind="case.created",
-        case=case,
-        title=f"Case {case.number} created",
-        body=f"Your request “{case.subject}” was sent to {request_type.team.name}.",
-        url=case.get_absolute_url(),
-        created_at=now,
-    )
+    index_case(case.pk)  # findable from the moment it exists (search.documents)
+    _created_notices(case, requester, request_type.team, created)
+    if parent is not None:
+        _record_link(case, parent, actor=requester, now=now)
     return case, attachments, links
+
+
+def _lock_parent(parent: Case, requester: AbstractBaseUser) -> Case:
+    """The parent as it is now, locked, so it cannot close unaware of a new open child."""
+    Case.objects.select_for_update().filter(pk=parent.pk).values_list("pk", flat=True).get()
+    fresh = Case.objects.select_related("team", "owner", "requester").get(pk=parent.pk)
+    if not may_link_from(requester, fresh):
+        raise LinkNotAllowed(link_refusal(requester, fresh))
+    return fresh
+
+
+def _record_link(child: Case, parent: Case, *, actor: AbstractBaseUser, now: dt.datetime) -> None:
+    """`case.linked` on both cases; the parent's version moves on (a close form opened before
+    must see the new open child) and its owner and watchers hear of it."""
+    follow_up = parent.status == Status.CLOSED
+    team = child.request_type.team.name
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=parent,
+                kind=CaseEvent.LINKED,
+                actor=actor,
+                created_at=now,
+                data={"child": child.number, "team": team, "follow_up": follow_up},
+            ),
+            CaseEvent(
+                case=child,
+                kind=CaseEvent.LINKED,
+                actor=actor,
+                created_at=now,
+                data={"parent": parent.number, "team": parent.team.name, "follow_up": follow_up},
+            ),
+        ]
+    )
+    Case.objects.filter(pk=parent.pk).update(
+        version=F("version") + 1, child_count=F("child_count") + 1, updated_at=now
+    )
+    who = actor.get_full_name() or actor.get_username()
+    what = "requested a follow-up to" if follow_up else f"asked {team} for help on"
+    watchers = [w.user for w in parent.watcher_links.select_related("user")]
+    notify(
+        [parent.owner, *watchers],
+        kind="case.linked",
+        case=parent,
+        actor=actor,
+        title=f"{who} {what} case {parent.number}: linked case {child.number}",
+        body=child.subject,
+    )
 
 
 def _add_initial_watchers(
@@ -331,18 +410,33 @@ def _add_initial_watchers(
         )
         for u in watchers
     )
-    Notification.objects.bulk_create(
-        Notification(
-            user=u,
-            kind="watcher.added",
-            case=case,
-            url=case.get_absolute_url(),
-            title=f"{requester.get_full_name() or requester.get_username()} added you "
-            f"as a watcher of case {case.number}",
-        )
-        for u in watchers
+    notify(
+        watchers,
+        kind="watcher.added",
+        case=case,
+        actor=requester,
+        title=f"{requester.get_full_name() or requester.get_username()} added you "
+        f"as a watcher of case {case.number}",
     )
     return links
+
+
+def _created_notices(case: Case, requester: AbstractBaseUser, team: Team, event: CaseEvent) -> None:
+    """The requester's confirmation (number and link), and a new case in the team's queue."""
+    confirmation = Message(
+        [requester],
+        kind="case.created",
+        title=f"Case {case.number} created",
+        body=f"Your request “{case.subject}” was sent to {team.name}.",
+    )
+    queue = Message(
+        get_user_model().objects.filter(memberships__team=team, is_active=True),
+        kind="queue.new_case",
+        title=f"New case {case.number} in the {team.queue_name}",
+        body=case.subject,
+        actor=requester,
+    )
+    notify_all(case, [confirmation, queue], event=event)
 
 
 def _attach_uploads(

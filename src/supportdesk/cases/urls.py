@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from supportdesk.cases import case_views, views
+from supportdesk.cases import approval_views, case_views, link_views, views
+from supportdesk.lists import views as list_views
 
 app_name = "cases"
 
@@ -10,8 +11,8 @@ app_name = "cases"
 ACTIONS = ("take", "assign", "ask", "hold", "resume", "close", "withdraw", "reopen", "move", "edit")
 
 urlpatterns = [
-    path("", views.case_list, name="home"),
-    path("cases/", views.case_list, name="mine"),
+    path("", list_views.case_list, name="home"),  # the Cases tab (supportdesk.lists)
+    path("cases/", list_views.case_list, name="mine"),
     path("cases/<str:number>/", case_views.case_detail, name="detail"),
     path("cases/<str:number>/submitted/", views.case_submitted, name="submitted"),
     *(
@@ -21,7 +22,19 @@ urlpatterns = [
     path("cases/<str:number>/watchers/", case_views.case_action, {"name": "watch"}, name="watch"),
     path("cases/<str:number>/comments/", case_views.case_comment, name="comment"),
     path("cases/<str:number>/rate/", case_views.case_rate, name="rate"),
+    path(
+        "cases/<str:number>/approvals/",
+        approval_views.approval_request,
+        name="approval_request",
+    ),
+    path(
+        "cases/<str:number>/approvals/<int:pk>/decision/",
+        approval_views.approval_decide,
+        name="approval_decide",
+    ),
     path("cases/<str:number>/mentions/", case_views.mention_suggest, name="mention_suggest"),
+    path("cases/<str:number>/ask-for-help/", link_views.case_ask_for_help, name="ask_for_help"),
+    path("cases/<str:number>/follow-up/", link_views.case_follow_up, name="follow_up"),
     path("cases/<str:number>/attachments/", case_views.case_attachments, name="attachments"),
     path(
         "cases/<str:number>/attachments/<int:pk>/",
