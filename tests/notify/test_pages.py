@@ -48,7 +48,7 @@ def test_the_list_groups_notifications_by_case_and_links_to_the_feed_event(
     assert page.count('class="card notification-group"') == 2
     assert page.index("Second case") < page.index("First case")  # newest activity first
     notice = Notification.objects.get(case=first, kind="comment.added")
-    assert notice.url == f"/cases/{first.number}/#event-{event.pk}"
+    assert notice.url == f"/cases/{first.number}/?event={event.pk}#event-{event.pk}"
     response = login(rep).get(reverse("notify:open", args=[notice.pk]))
     assert response.url == notice.url
 

@@ -48,7 +48,7 @@ def test_a_new_case_confirms_to_the_requester_and_reaches_the_team_queue(
     assert emailed(sent) == {"rita", "dan", "carl"}  # never Billing
     confirmation = next(m for m in sent if m.to == ["rita@example.com"])
     assert confirmation.subject == f"[Case {case.number}] {case.subject}: Case created"
-    assert f"http://127.0.0.1:8000/cases/{case.number}/#event-" in confirmation.body
+    assert f"http://127.0.0.1:8000/cases/{case.number}/?event=" in confirmation.body
 
 
 def test_the_email_has_both_parts_the_link_the_reason_and_a_signed_preferences_link(
@@ -56,7 +56,7 @@ def test_the_email_has_both_parts_the_link_the_reason_and_a_signed_preferences_l
 ):
     event = add_comment(case, author=deal_desk_agent, body="Which **ramp** schedule?")
     [message] = deliver()
-    link = f"http://127.0.0.1:8000/cases/{case.number}/#event-{event.pk}"
+    link = f"http://127.0.0.1:8000/cases/{case.number}/?event={event.pk}#event-{event.pk}"
     assert message.to == ["rita@example.com"]
     assert message.subject == f"[Case {case.number}] {case.subject}: Dan Desk commented"
     html = message.alternatives[0][0]

@@ -64,7 +64,7 @@ def test_a_real_smtp_conversation_delivers_both_parts_and_the_link(
         == f"[Case {case.number}] {case.subject}: Dan Desk commented"
     )
     assert comment.message["To"] == "rita@example.com"
-    link = f"http://support.example.test/cases/{case.number}/#event-{event.pk}"
+    link = f"http://support.example.test/cases/{case.number}/?event={event.pk}#event-{event.pk}"
     for part in (comment.part("plain"), comment.part("html")):
         assert link in part and "Can you share **v3**?" in part
         assert "because you requested this case" in part

@@ -335,6 +335,20 @@ def test_the_feed_comes_a_page_at_a_time_newest_first(login, case, rep, deal_des
     assert client.get(case.get_absolute_url(), {"feed": "x"}).status_code == 200
 
 
+def test_a_link_to_an_older_event_opens_the_feed_page_that_shows_it(
+    login, case, rep, deal_desk_agent
+):
+    _comments(case, rep, 60)
+    oldest_comment = case.events.get(data__body="Comment number 0")
+    add_comment(case, author=deal_desk_agent, body="Team only", internal=True)
+    client = login(rep)
+    page = text(client.get(case.get_absolute_url(), {"event": oldest_comment.pk}))
+    assert f'id="event-{oldest_comment.pk}"' in page and "Comment number 30<" not in page
+    hidden = case.events.get(internal=True)  # a note the requester may not see: first page
+    first = text(client.get(case.get_absolute_url(), {"event": hidden.pk}))
+    assert "Comment number 59<" in first and "Team only" not in first
+
+
 def _page_queries(client, case) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(case.get_absolute_url()).status_code == 200

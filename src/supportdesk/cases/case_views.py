@@ -45,13 +45,19 @@ from supportdesk.cases.actions import (
     resume_case,
     take_case,
 )
-from supportdesk.cases.display.feed import feed_items, feed_usernames
+from supportdesk.cases.display.feed import FEED_PAGE_SIZE, feed_items, feed_usernames
 from supportdesk.cases.display.formatting import image_type, person, user_names
 from supportdesk.cases.display.page import SCORE_LABELS, case_page, rating_of
 from supportdesk.cases.links import team_handle_notices, team_suggestions
 from supportdesk.cases.models import Case, CaseEvent, CaseRating, Resolution, Status, Upload
 from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions, refusal
-from supportdesk.cases.queries import attachments_visible_to, can_see_case, case_for, feed_for
+from supportdesk.cases.queries import (
+    attachments_visible_to,
+    can_see_case,
+    case_for,
+    feed_for,
+    feed_page_of,
+)
 from supportdesk.cases.services import SubmissionInvalid, claimable_uploads, create_upload
 from supportdesk.lists.services import record_case_view
 
@@ -97,7 +103,7 @@ def _case_page(
     rate_form: RateForm | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    page = _feed_page(request)
+    page = _feed_page(request, case)
     context = case_page(case, request.user, feed_page=page)
     context["composer"] = composer or f.CommentForm(
         case=case, user=request.user, seen=context["seen"]
@@ -111,8 +117,12 @@ def _case_page(
     return render(request, "cases/case_detail.html", context)
 
 
-def _feed_page(request: HttpRequest) -> int:
-    raw = request.GET.get("feed", "1")
+def _feed_page(request: HttpRequest, case: Case) -> int:
+    """The feed page asked for (`feed`), or the one holding event `event` (links from
+    notifications to an event that has scrolled off the first page)."""
+    raw, event = request.GET.get("feed", ""), request.GET.get("event", "")
+    if not raw and event.isdigit() and len(event) < 19:
+        return feed_page_of(request.user, case, int(event), page_size=FEED_PAGE_SIZE)
     return min(max(int(raw), 1), 100_000) if raw.isdigit() else 1
 
 

@@ -238,6 +238,18 @@ def feed_for(user: AbstractBaseUser, case: Case) -> QuerySet[CaseEvent]:
     return events
 
 
+def feed_page_of(user: AbstractBaseUser, case: Case, event_id: int, *, page_size: int) -> int:
+    """The page of `feed_for` (newest first) that shows the event; 1 if the user can't see it."""
+    events = feed_for(user, case)
+    event = events.filter(pk=event_id).values("created_at").first()
+    if event is None:
+        return 1
+    newer = events.filter(
+        Q(created_at__gt=event["created_at"]) | Q(created_at=event["created_at"], pk__gt=event_id)
+    ).count()
+    return newer // page_size + 1
+
+
 def visible_attachments(user: AbstractBaseUser) -> QuerySet[Attachment]:
     """Current files of cases the user may see, less internal notes' files outside the team.
 

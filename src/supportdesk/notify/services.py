@@ -122,7 +122,7 @@ def _url(case: Case, anchor: str, event_id: int | None) -> str:
     url = case.get_absolute_url()
     if anchor:
         return f"{url}#{anchor}"
-    return f"{url}#event-{event_id}" if event_id else url
+    return f"{url}?event={event_id}#event-{event_id}" if event_id else url
 
 
 def _latest_event_id(case: Case) -> int | None:
