@@ -3,7 +3,7 @@
 
     python3 dev.py start [ADDR:PORT]   install (runtime lock), migrate, load the catalog,
                                        create the demo data, serve on http://127.0.0.1:8000
-                                       with a background worker beside it (emails to var/mail/)
+                                       with a background worker beside it (emails printed)
     python3 dev.py test [PYTEST ARGS]  install (dev lock) and run the test suite
     python3 dev.py run CMD [ARGS]      install (dev lock) and run CMD from .venv/bin (ruff, ...)
     python3 dev.py lock [--upgrade]    regenerate requirements/*.txt with pip-tools (throwaway venv)
@@ -97,16 +97,16 @@ def cmd_start(args):
     addrport = args[0] if args else "127.0.0.1:8000"
     url = f"http://{addrport}/" if args else URL
     os.environ.setdefault("DEBUG", "true")  # runserver serves static files; override with DEBUG=
-    # Demo mode: the worker writes each email as a file under var/mail/ instead of sending it
-    # (set EMAIL_BACKEND and EMAIL_HOST to send through a real server).
-    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    # Demo mode: the worker prints each email instead of sending it (set EMAIL_BACKEND and
+    # EMAIL_HOST to send through a real server).
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     ensure_venv(RUNTIME_LOCK)
     supportdesk("migrate", "migrate", "--noinput")
     supportdesk("load catalog", "loadcatalog")
     supportdesk("demo data", "demo")  # prints the demo logins
     say(f"serving supportdesk at {url} (log in with a demo login above; Ctrl+C stops)")
-    if os.environ["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-        say("emails are not sent: the worker writes them to var/mail/ (see README, Notifications)")
+    if os.environ["EMAIL_BACKEND"].endswith("console.EmailBackend"):
+        say("emails are not sent: the worker prints them here (see README, Notifications)")
     sys.exit(serve_with_worker(addrport))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -40,3 +42,11 @@ def test_demo_answers_fit_their_request_types_and_the_feed_reads_naturally():
     feed = [(item.text, item.detail) for item in case_page(offer)["feed"]]
     assert ("changed the status", "New → Work in Progress") in feed
     assert ("took ownership", "") in feed
+
+
+def test_the_demo_history_sends_no_email_but_keeps_the_bell():
+    from supportdesk.notify.models import Delivery, Notification
+
+    call_command("demo", stdout=io.StringIO())
+    assert Notification.objects.exists()
+    assert not Delivery.objects.filter(state=Delivery.State.PENDING).exists()
