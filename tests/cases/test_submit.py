@@ -75,7 +75,9 @@ def test_submit_creates_the_case_and_everything_with_it(rep, opportunity, quote_
     assert not Upload.objects.exists()
     note = Notification.objects.get(user=rep)
     created = case.events.get()
-    assert case.number in note.title and note.url == f"/cases/{case.number}/#event-{created.pk}"
+    assert case.number in note.title and note.url == (
+        f"/cases/{case.number}/?event={created.pk}#event-{created.pk}"
+    )
 
 
 def test_file_answers_become_attachments_of_the_field(rep, opportunity, quote_help):
