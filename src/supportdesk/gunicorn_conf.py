@@ -21,3 +21,15 @@ graceful_timeout = 30
 accesslog = None
 errorlog = "-"
 loglevel = env_str("LOG_LEVEL", "info").lower()
+
+
+def post_worker_init(worker: object) -> None:
+    """Load every view module now, then take what is loaded out of the garbage collector's
+    sight: otherwise each full collection walks all module objects, a pause of tens of
+    milliseconds every few dozen requests (most of the pages' p99, bench/listviews.py)."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 -- imports every view module
+    gc.freeze()
