@@ -13,9 +13,15 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from ninja import Header, Router, Status
+from ninja import Router, Status
 
-from supportdesk.api.cases import PRIORITY_BY_NAME, _merge, case_for_user_out, case_out
+from supportdesk.api.cases import (
+    IDEMPOTENCY_KEY,
+    PRIORITY_BY_NAME,
+    _merge,
+    case_for_user_out,
+    case_out,
+)
 from supportdesk.api.errors import ApiProblem, FieldErrors, problems
 from supportdesk.api.schemas import CaseOut, ChildCaseIn
 from supportdesk.cases.links import case_kind
@@ -68,12 +74,7 @@ def child_create(
     request: HttpRequest,
     number: str,
     payload: ChildCaseIn,
-    idempotency_key: str | None = Header(
-        None,
-        alias="Idempotency-Key",
-        max_length=150,
-        description="Retries with the same key return the first case (200) instead of a new one.",
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Status:
     """Ask another team for help (open case: whoever may comment on it), or request a
     follow-up (closed longer ago than the reopen window: its requester); 201 with the child,

@@ -183,16 +183,19 @@ def _submit(
         raise FieldErrors(_merge(invalid.errors, choice)) from None
 
 
+IDEMPOTENCY_KEY = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=150,
+    description="Retries with the same key return the first case (200) instead of a new one.",
+)
+
+
 @router.post("/cases", response={200: CaseOut, 201: CaseOut, **problems(401, 403, 404, 422)})
 def case_create(
     request: HttpRequest,
     payload: CaseIn,
-    idempotency_key: str | None = Header(
-        None,
-        alias="Idempotency-Key",
-        max_length=150,
-        description="Retries with the same key return the first case (200) instead of a new one.",
-    ),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Status:
     """Request support on a record; 201 with the case, or 200 with it for a repeated key."""
     user = request.auth

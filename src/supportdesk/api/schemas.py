@@ -122,7 +122,27 @@ class UploadOut(Schema):
 # --- cases ---------------------------------------------------------------------------------
 
 
-class CaseIn(Schema):
+class RequestIn(Schema):
+    """What every new request names and answers (POST /cases and …/children)."""
+
+    team: str = Field("", description="Team name or alias, as in GET /catalog.")
+    request_type: str = Field("", description="Request type name, as in GET /catalog.")
+    sub_request: str | None = Field(None, description="Sub-request name, when the type has any.")
+    priority: str = Field(
+        "Medium", description="Low, Medium, High or Urgent (labels or lowercase values)."
+    )
+    urgent_reason: str = Field("", description="Required when the priority is Urgent.")
+    description: str = ""
+    needed_by: dt.date | None = None
+    details: dict[str, Any] = Field(
+        {}, description="Answers to the request type's fields, by field name."
+    )
+    attachments: list[uuid.UUID] = Field(
+        [], description="Ids of files uploaded first with POST /uploads."
+    )
+
+
+class CaseIn(RequestIn):
     """A support request. Every error (names, fields, answers) is reported in one 422."""
 
     model_config = ConfigDict(
@@ -130,24 +150,9 @@ class CaseIn(Schema):
     )
 
     record: str = Field(description="External id of the record the request is about.")
-    team: str = Field("", description="Team name or alias, as in GET /catalog.")
-    request_type: str = Field("", description="Request type name, as in GET /catalog.")
-    sub_request: str | None = Field(None, description="Sub-request name, when the type has any.")
-    priority: str = Field(
-        "Medium", description="Low, Medium, High or Urgent (labels or lowercase values)."
-    )
-    urgent_reason: str = Field("", description="Required when the priority is Urgent.")
-    description: str = ""
-    needed_by: dt.date | None = None
-    details: dict[str, Any] = Field(
-        {}, description="Answers to the request type's fields, by field name."
-    )
-    attachments: list[uuid.UUID] = Field(
-        [], description="Ids of files uploaded first with POST /uploads."
-    )
 
 
-class ChildCaseIn(Schema):
+class ChildCaseIn(RequestIn):
     """A case linked to another (POST /cases/{number}/children): as POST /cases, but raised on
     the parent's record (none if it has none)."""
 
@@ -155,22 +160,7 @@ class ChildCaseIn(Schema):
         json_schema_extra={"required": ["team", "request_type", "description"]},
     )
 
-    team: str = Field("", description="Team name or alias, as in GET /catalog.")
-    request_type: str = Field("", description="Request type name, as in GET /catalog.")
-    sub_request: str | None = Field(None, description="Sub-request name, when the type has any.")
     subject: str = Field("", description="Optional; by default from the request type and record.")
-    priority: str = Field(
-        "Medium", description="Low, Medium, High or Urgent (labels or lowercase values)."
-    )
-    urgent_reason: str = Field("", description="Required when the priority is Urgent.")
-    description: str = ""
-    needed_by: dt.date | None = None
-    details: dict[str, Any] = Field(
-        {}, description="Answers to the request type's fields, by field name."
-    )
-    attachments: list[uuid.UUID] = Field(
-        [], description="Ids of files uploaded first with POST /uploads."
-    )
 
 
 class AttachmentOut(Schema):

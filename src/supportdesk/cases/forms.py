@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -20,6 +19,7 @@ from supportdesk.cases.models import Case, CaseEvent, Priority, Resolution
 from supportdesk.cases.policy import Action, allowed_actions
 from supportdesk.cases.services import validate_common
 from supportdesk.catalog.models import NO_RECORD, RequestType, SubRequest, effective_fields
+from supportdesk.catalog.queries import active_request_types
 from supportdesk.catalog.schema import answers_form_class, describe_condition, to_json
 from supportdesk.people.models import Membership
 
@@ -308,15 +308,8 @@ def move_targets(case: Case) -> dict[str, tuple[RequestType, SubRequest | None]]
     """Every (request type, sub-request) the case could move to, for its record's kind."""
     kind = case.record.kind if case.record_id is not None else NO_RECORD
     types = (
-        RequestType.objects.filter(kind=kind, is_active=True, team__is_active=True)
+        active_request_types(kind=kind, team__is_active=True)
         .select_related("team")
-        .prefetch_related(
-            Prefetch(
-                "sub_requests",
-                queryset=SubRequest.objects.filter(is_active=True),
-                to_attr="active_subs",
-            )
-        )
         .order_by("team__position", "team__name", "position", "name")
     )
     targets: dict[str, tuple[RequestType, SubRequest | None]] = {}

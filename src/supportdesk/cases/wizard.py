@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -47,7 +46,10 @@ from supportdesk.cases.services import (
     validate_catalog_choice,
 )
 from supportdesk.catalog.models import NO_RECORD, RequestType, SubRequest, effective_fields
-from supportdesk.catalog.queries import redirect_rows  # noqa: F401 (the team step shows them)
+from supportdesk.catalog.queries import (
+    active_request_types,
+    redirect_rows,  # noqa: F401 (the team step shows them)
+)
 from supportdesk.catalog.schema import (
     AnswersForm,
     AnswersInvalid,
@@ -263,15 +265,7 @@ class ChoiceGroup:
 def type_groups(draft: RequestDraft) -> list[ChoiceGroup]:
     """The team's request types for this kind of record; a type with sub-requests is a group
     whose choices are its sub-requests (value "type:sub"), a type without is one choice."""
-    types = RequestType.objects.filter(
-        team_id=draft.team_id, kind=draft_kind(draft), is_active=True
-    ).prefetch_related(
-        Prefetch(
-            "sub_requests",
-            queryset=SubRequest.objects.filter(is_active=True),
-            to_attr="active_subs",
-        )
-    )
+    types = active_request_types(team_id=draft.team_id, kind=draft_kind(draft))
     groups, count = [], 0
     for rt in types:
         options = [(f"{rt.pk}:{s.pk}", s.label, "", s) for s in rt.active_subs]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.safestring import SafeString
 
 from supportdesk.catalog.models import Redirect, RequestType, SubRequest
@@ -100,6 +100,15 @@ def _resolve_choice(kind: str, *, team: str, request_type: str, sub_request: str
     if not found.has_sub_requests and not sub_name:
         return Choice(found, None)
     return _sub_request_choice(found, sub_name)
+
+
+def active_request_types(**filters: object) -> QuerySet[RequestType]:
+    """Active request types matching `filters`, each with its active sub-requests loaded
+    as `active_subs` (one query for them all)."""
+    active = SubRequest.objects.filter(is_active=True)
+    return RequestType.objects.filter(is_active=True, **filters).prefetch_related(
+        Prefetch("sub_requests", queryset=active, to_attr="active_subs")
+    )
 
 
 def with_sub_request_flag(request_types: QuerySet[RequestType]) -> QuerySet[RequestType]:

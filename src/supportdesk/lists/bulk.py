@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch
 
 from supportdesk.cases.actions import (
     ask_requester,
@@ -29,8 +28,8 @@ from supportdesk.cases.actions import (
 from supportdesk.cases.models import Case, Resolution, parse_number
 from supportdesk.cases.queries import cases_visible_to
 from supportdesk.cases.services import CaseError
-from supportdesk.catalog.models import NO_RECORD, RequestType, SubRequest
-from supportdesk.catalog.queries import resolve_choice
+from supportdesk.catalog.models import NO_RECORD, RequestType
+from supportdesk.catalog.queries import active_request_types, resolve_choice
 from supportdesk.records.models import Kind
 
 BULK_MAX = 200
@@ -225,15 +224,8 @@ def move_targets(user: AbstractBaseUser, numbers: Iterable[str]) -> dict[str, li
     }
     several = len(kinds) > 1
     types = (
-        RequestType.objects.filter(kind__in=kinds, is_active=True, team__is_active=True)
+        active_request_types(kind__in=kinds, team__is_active=True)
         .select_related("team")
-        .prefetch_related(
-            Prefetch(
-                "sub_requests",
-                queryset=SubRequest.objects.filter(is_active=True),
-                to_attr="active_subs",
-            )
-        )
         .order_by("team__position", "team__name", "position", "name")
     )
     targets: dict[str, list[MoveTarget]] = {}
