@@ -48,6 +48,12 @@ class Priority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+class SlaStage(models.IntegerChoices):
+    ON_TRACK = 0, "On track"
+    AT_RISK = 1, "At risk"
+    BREACHED = 2, "Breached"
+
+
 def format_number(pk: int) -> str:
     return str(pk).zfill(NUMBER_WIDTH)
 
@@ -139,6 +145,35 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(blank=True)
+    # What the requester chose, kept when an agent changes `priority` (leads' urgent-use stats).
+    requested_priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
+    info_requests = models.PositiveIntegerField(
+        default=0, help_text="Times the team asked the requester for information (round trips)."
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        help_text="The master case this one was merged into.",
+    )
+    # The SLA clock (supportdesk.sla.engine keeps these; see sla/clock.py for the rules).
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while the resolution clock is paused."
+    )
+    sla_due = models.DateTimeField(
+        null=True, blank=True, help_text="The next due time that matters: queues sort on it."
+    )
+    sla_stage = models.SmallIntegerField(
+        choices=SlaStage.choices,
+        default=SlaStage.ON_TRACK,
+        help_text="Moved forward by the SLA sweep, which sends the warning or escalation.",
+    )
+    sla_check_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the stage next changes (the sweep's work list)."
+    )
     # Most urgent = highest, so "most urgent first" lists read an index (lists.columns).
     priority_rank = models.GeneratedField(
         expression=models.Case(
@@ -225,6 +260,20 @@ class Case(models.Model):
                 name="case_queue_urgent_oldest",  # the teams' queues: open, nobody's yet
                 condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
             ),
+            # The teams' queues in SLA order: breached, at risk, most urgent, soonest due.
+            models.Index(
+                models.F("sla_stage").desc(),
+                models.F("priority_rank").desc(),
+                models.F("sla_due"),
+                models.F("id"),
+                name="case_queue_sla",
+                condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
+            ),
+            models.Index(
+                fields=["sla_check_at"],
+                name="case_sla_check",
+                condition=models.Q(sla_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +333,12 @@ class CaseEvent(models.Model):
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_DECIDED = "approval.decided"
     CLOSE_OVERRIDE = "case.close_override"  # closed despite open approvals or children
+    PRIORITY_CHANGED = "case.priority_changed"
+    SLA_WARNING = "sla.warning"  # 75 % of a target used
+    SLA_BREACHED = "sla.breached"
+    MERGED = "case.merged"  # on both: the duplicate closed into its master
+    DETAILS_ADDED = "case.details_added"  # a would-be duplicate's details added to this case
+    INFO_ANSWERED = "case.info_answered"  # the requester filled the fields they were asked for
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=40)

@@ -130,3 +130,30 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} · {self.get_priority_display()}"
+
+
+class CasePause(models.Model):
+    """A stretch during which a case's resolution clock stood still: a pause status of its
+    team (Pending Response, On Hold by default) or the time it was closed before a reopen.
+    `ended_at` is empty while the pause lasts."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="sla_pauses", db_index=False
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["case", "started_at"], name="sla_pause_case")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(ended_at__isnull=True),
+                name="sla_one_open_pause_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} paused {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
