@@ -72,6 +72,8 @@ PRIORITIES = {"low": 20, "medium": 50, "high": 22, "urgent": 8}
 RECENT_STATUSES = {"new": 15, "work_in_progress": 35, "pending_response": 12, "on_hold": 8}
 RECENT_CLOSED = 30  # % of cases younger than a month that are closed already
 OLD_CLOSED = 96
+# SLA targets in wall-clock hours: first response, resolution (the defaults, roughly).
+SLA_HOURS = {"urgent": (0.5, 4), "high": (2, 24), "medium": (8, 72), "low": (24, 120)}
 RESOLUTIONS = {"resolved": 70, "answered": 20, "not_possible": 4, "no_response": 3, "duplicate": 3}
 KIND_WEIGHTS = {
     "opportunity": 50,
@@ -630,6 +632,13 @@ CASE_COLUMNS = (
     "closed_at",
     "resolution",
     "resolution_note",
+    "requested_priority",
+    "info_requests",
+    "first_response_due",
+    "resolution_due",
+    "sla_due",
+    "sla_stage",
+    "sla_check_at",
 )
 EVENT_COLUMNS = ("case_id", "kind", "actor_id", "data", "internal", "created_at")
 WATCHER_COLUMNS = ("case_id", "user_id", "added_by_id", "created_at")
@@ -677,6 +686,31 @@ class CaseMaker:
                 self.one(pk, cases, events, watchers)
             self.events += len(events)
             yield cases, events, watchers
+
+    def sla(
+        self,
+        priority: str,
+        created: dt.datetime,
+        responded: dt.datetime | None,
+        closed: dt.datetime | None,
+    ) -> tuple:
+        """The clock columns, in wall-clock hours (the engine counts business hours)."""
+        first_hours, resolution_hours = SLA_HOURS[priority]
+        first_due = created + dt.timedelta(hours=first_hours)
+        resolution_due = created + dt.timedelta(hours=resolution_hours)
+        stopped = closed or self.now
+        late_reply = (responded or stopped) > first_due
+        breached = late_reply or stopped > resolution_due
+        due = resolution_due if responded else first_due
+        warn = created + (due - created) * 0.75
+        if breached:
+            stage, check = 2, None
+        elif closed is None and self.now >= warn:
+            stage, check = 1, due
+        else:
+            stage, check = 0, (warn if closed is None else None)
+        when = self.when
+        return when(first_due), when(resolution_due), when(due), stage, when(check)
 
     def one(self, pk: int, cases: list, events: list, watchers: list) -> None:
         rng, people, when = self.rng, self.people, self.when
@@ -792,6 +826,9 @@ class CaseMaker:
                 when(closed),
                 resolution,
                 "Done." if closed else "",
+                priority,
+                0,
+                *self.sla(priority, created, responded if agent else None, closed),
             )
         )
         events += [(pk, k, a, d, i, when(t)) for k, a, d, i, t in feed]

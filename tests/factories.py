@@ -55,9 +55,10 @@ class RecordFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Acme Corp — Renewal {n}")
     external_id = factory.Sequence(lambda n: f"006T{n:011d}")
     owner = factory.SubFactory(UserFactory)
+    # Mid-quarter and years off: no suggested priority (cases.priority_rules) on any test day.
     attributes = factory.LazyAttribute(
         lambda r: (
-            {"stage": "4-Proposal", "amount": "120000", "close_date": "2026-12-31"}
+            {"stage": "4-Proposal", "amount": "120000", "close_date": "2031-05-14"}
             if r.kind == Kind.OPPORTUNITY
             else {}
         )

@@ -25,6 +25,7 @@ from supportdesk.lists.demo import create_views
 from supportdesk.people.models import ApprovalRole, Membership, Team
 from supportdesk.people.queries import teams_by_name
 from supportdesk.records.models import Kind, Record, RecordShare
+from supportdesk.sla.engine import refresh_case_sla, sweep
 
 DEMO_PASSWORD = "supportdesk-demo"  # noqa: S105 — demo accounts only, printed at start
 
@@ -137,6 +138,8 @@ def _opportunities() -> list[tuple[str, str, str, str, dict[str, Any]]]:
                         "amount": str(25000 * (i + 1) + 10000 * j),
                         "close_date": _today_plus(4 + 9 * i + 5 * j),
                         "order_type": "Growth" if j else "Renewal",
+                        # renewals suggest High within 14 days (cases.priority_rules)
+                        **({} if j else {"renewal_date": _today_plus(5 + 9 * i)}),
                     },
                 )
             )
@@ -528,9 +531,24 @@ def create_cases() -> int:
             answers=answers,
             submission_key=key,
         )
+        _age(result.case, hours=DEMO_AGES[i % len(DEMO_AGES)])
         if status != Status.NEW:
             _advance(result.case, status, agents[request_type.team.name])
+    sweep()  # the SLA stages of the aged cases: at risk, breached
     return Case.objects.count()
+
+
+# How long ago each demo case was raised (hours; the SLA clock counts only business hours).
+DEMO_AGES = (2, 30, 75, 5, 100, 1, 52, 150, 20, 8)
+
+
+def _age(case: Case, *, hours: int) -> None:
+    """Date a fresh demo case back, as if it had been raised `hours` ago."""
+    created = timezone.now() - dt.timedelta(hours=hours)
+    Case.objects.filter(pk=case.pk).update(created_at=created, updated_at=created)
+    CaseEvent.objects.filter(case=case).update(created_at=created)
+    case.created_at = case.updated_at = created
+    refresh_case_sla(case)
 
 
 def _advance(case: Case, status: str, agent_username: str) -> None:
@@ -542,6 +560,7 @@ def _advance(case: Case, status: str, agent_username: str) -> None:
     case.first_response_at = now
     case.closed_at = now if status == Status.CLOSED else None
     case.save(update_fields=["owner", "status", "first_response_at", "closed_at"])
+    refresh_case_sla(case, now=now)
     CaseEvent.objects.create(
         case=case, kind="case.owner_changed", actor=agent, data={"to": agent.get_username()}
     )

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "supportdesk.notify.context_processors.unread_notifications",
+                "supportdesk.cases.priority_views.lead_nav",
             ],
         },
     },
@@ -171,6 +172,7 @@ NOTIFY_SWEEP_SECONDS = env_float("NOTIFY_SWEEP_SECONDS", 60)
 NOTIFY_DIGEST_CHECK_SECONDS = env_float("NOTIFY_DIGEST_CHECK_SECONDS", 600)
 NOTIFY_REMINDER_CHECK_SECONDS = env_float("NOTIFY_REMINDER_CHECK_SECONDS", 900)
 HOUSEKEEPING_SECONDS = env_float("HOUSEKEEPING_SECONDS", 3600)
+SLA_CHECK_SECONDS = env_float("SLA_CHECK_SECONDS", 60)
 # Pending Response: remind the requester after N business days, close after M (0 = never);
 # a team's own policy (admin: Reminder policies) overrides these defaults.
 PENDING_REMIND_AFTER_DAYS = env_int("PENDING_REMIND_AFTER_DAYS", 2)
@@ -189,6 +191,12 @@ ATTACHMENT_EXTENSIONS = env_list(
 )
 UPLOAD_TTL_HOURS = env_int("UPLOAD_TTL_HOURS", 24)
 CASE_REOPEN_DAYS = env_int("CASE_REOPEN_DAYS", 14)
+# The wizard's suggested priority from the record (cases/priority_rules.py).
+PRIORITY_RULES = env_list("PRIORITY_RULES", ["close_soon", "quarter_end", "renewal_soon"])
+PRIORITY_CLOSE_BUSINESS_DAYS = env_int("PRIORITY_CLOSE_BUSINESS_DAYS", 5)
+PRIORITY_QUARTER_END_DAYS = env_int("PRIORITY_QUARTER_END_DAYS", 7)
+PRIORITY_RENEWAL_DAYS = env_int("PRIORITY_RENEWAL_DAYS", 14)
+FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -240,7 +240,7 @@ def test_asking_the_requester_records_the_question_and_waits_for_them(dan, rita,
 def test_a_question_is_required_and_only_the_team_asks(dan, rita, case):
     taken(case, dan)
     assert field_errors(post(dan, case, "ask", {"question": "  "})) == {
-        "question": "Say what you need from the requester."
+        "question": "Say what you need from the requester, or choose fields for them to fill in."
     }
     problem(post(rita, case, "ask", {"question": "?"}), 403)
 

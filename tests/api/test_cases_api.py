@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 CASE_KEYS = {
     "number",
     "rating",
+    "sla",
     "status",
     "team",
     "request_type",
@@ -31,6 +32,7 @@ CASE_KEYS = {
     "requester",
     "record",
     "parent",
+    "duplicate_of",
     "details",
     "attachments",
     "watchers",
@@ -42,6 +44,8 @@ CASE_KEYS = {
     "closed_at",
     "actions",
     "url",
+    "info_requests",
+    "info_request",
 }
 PRIVATE_OFFER = {
     "quote_url": "https://crm.example.com/quotes/Q-1",
@@ -50,6 +54,10 @@ PRIVATE_OFFER = {
     "offer_contact_name": "Pat Buyer",
     "offer_contact_email": "pat@acme.example",
 }
+
+
+# Several requests of one kind on one record on purpose: say they are not duplicates.
+NOT_A_DUPLICATE = {"confirm_not_duplicate": True, "not_duplicate_reason": "Another offer."}
 
 
 def private_offer(**overrides):
@@ -353,7 +361,9 @@ def test_the_same_idempotency_key_returns_the_same_case_with_200(rep_api, opport
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     assert Case.objects.count() == 1
-    other = rep_api.post_json("/api/v1/cases", private_offer(), HTTP_IDEMPOTENCY_KEY="abc-2")
+    other = rep_api.post_json(
+        "/api/v1/cases", private_offer(**NOT_A_DUPLICATE), HTTP_IDEMPOTENCY_KEY="abc-2"
+    )
     assert other.status_code == 201
     assert other.json()["number"] != first.json()["number"]
 
@@ -361,7 +371,7 @@ def test_the_same_idempotency_key_returns_the_same_case_with_200(rep_api, opport
 def test_two_users_with_the_same_key_get_two_cases(api_client, rep, other_rep, shared_edit):
     first = api_client(rep).post_json("/api/v1/cases", private_offer(), HTTP_IDEMPOTENCY_KEY="k")
     second = api_client(other_rep).post_json(
-        "/api/v1/cases", private_offer(), HTTP_IDEMPOTENCY_KEY="k"
+        "/api/v1/cases", private_offer(**NOT_A_DUPLICATE), HTTP_IDEMPOTENCY_KEY="k"
     )
     assert (first.status_code, second.status_code) == (201, 201)
     assert Case.objects.count() == 2
@@ -369,7 +379,7 @@ def test_two_users_with_the_same_key_get_two_cases(api_client, rep, other_rep, s
 
 def test_without_a_key_every_post_creates_a_case(rep_api, opportunity):
     rep_api.post_json("/api/v1/cases", private_offer())
-    rep_api.post_json("/api/v1/cases", private_offer())
+    rep_api.post_json("/api/v1/cases", private_offer(**NOT_A_DUPLICATE))
     assert Case.objects.count() == 2
 
 
@@ -452,8 +462,8 @@ def test_a_missing_case_is_a_404(rep_api, number):
 
 def test_my_cases_are_listed_newest_first(api_client, rep_api, other_rep, shared_edit):
     first = rep_api.post_json("/api/v1/cases", private_offer()).json()
-    api_client(other_rep).post_json("/api/v1/cases", private_offer())
-    second = rep_api.post_json("/api/v1/cases", private_offer()).json()
+    api_client(other_rep).post_json("/api/v1/cases", private_offer(**NOT_A_DUPLICATE))
+    second = rep_api.post_json("/api/v1/cases", private_offer(**NOT_A_DUPLICATE)).json()
     page = rep_api.get("/api/v1/cases?mine=true").json()
     assert [c["number"] for c in page["items"]] == [second["number"], first["number"]]
     assert page["items"][0] == second
@@ -464,7 +474,8 @@ def test_my_cases_are_listed_newest_first(api_client, rep_api, other_rep, shared
 
 def test_the_case_list_is_paginated_by_cursor(rep_api, opportunity):
     numbers = [
-        rep_api.post_json("/api/v1/cases", private_offer()).json()["number"] for _ in range(5)
+        rep_api.post_json("/api/v1/cases", private_offer(**NOT_A_DUPLICATE)).json()["number"]
+        for _ in range(5)
     ]
     page = rep_api.get("/api/v1/cases?mine=true&limit=2").json()
     seen = [c["number"] for c in page["items"]]
@@ -481,11 +492,13 @@ def test_the_list_shows_nothing_the_caller_may_not_see(api_client, outsider, cas
 
 # --- cost ---------------------------------------------------------------------------------
 
-# token + user, record, request type + team, its sub-requests; then submit_case's transaction:
+# token + user, record, request type + team, its sub-requests; the duplicate check (the same
+# request on the record, similar text on the account); then submit_case's transaction:
 # savepoint, case, event, watcher, the requester's confirmation (preferences, notification,
 # email task, delivery), the team's agents (none here), release (BEGIN/COMMIT outside tests);
-# then for the answer, the watchers and the caller's role in the team (for `actions`).
-POST_CASE_QUERIES = 16
+# then for the answer, the watchers and the caller's role in the team (for `actions`); and
+# the team's SLA settings for the clock (hours, policies: cached, read here as the cache is new).
+POST_CASE_QUERIES = 20
 
 
 def test_creating_a_case_takes_a_fixed_small_number_of_queries(
@@ -503,9 +516,10 @@ def test_a_shared_user_with_a_key_and_files_needs_few_more(
     client.get("/api/v1/records")
     file = upload(other_rep)
     body = private_offer(attachments=[str(file.id)])
-    # + idempotency lookup, memberships + edit-share check, uploads; attachments insert,
-    # uploads deleted (select, drafts link, delete), attachments read back for the response
-    with django_assert_max_num_queries(POST_CASE_QUERIES + 9):
+    # + idempotency lookup (and again before the duplicate check), memberships + edit-share
+    # check, uploads; attachments insert, uploads deleted (select, drafts link, delete),
+    # attachments read back for the response
+    with django_assert_max_num_queries(POST_CASE_QUERIES + 10):
         response = client.post_json("/api/v1/cases", body, HTTP_IDEMPOTENCY_KEY="once")
     assert response.status_code == 201
 

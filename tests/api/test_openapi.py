@@ -27,6 +27,7 @@ OPERATIONS = {
     ("post", "/api/v1/cases/{number}/close"),
     ("post", "/api/v1/cases/{number}/reopen"),
     ("post", "/api/v1/cases/{number}/rate"),
+    ("post", "/api/v1/cases/{number}/answer"),
     ("post", "/api/v1/cases/{number}/move"),
     ("get", "/api/v1/cases/{number}/watchers"),
     ("post", "/api/v1/cases/{number}/watchers"),
@@ -53,6 +54,10 @@ OPERATIONS = {
     ("post", "/api/v1/cases/{number}/approvals/{approval_id}/decision"),
     ("get", "/api/v1/cases/{number}/children"),
     ("post", "/api/v1/cases/{number}/children"),
+    ("post", "/api/v1/cases/{number}/merge"),
+    # priority (api/case_priority.py)
+    ("post", "/api/v1/cases/{number}/priority"),
+    ("get", "/api/v1/records/{external_id}/priority-suggestion"),
 }
 # Every change to a case: refused (403), hidden (404), stale or raced (409), invalid (422).
 CASE_CHANGES = {
@@ -93,7 +98,9 @@ def test_errors_are_documented_as_problem_details(schema):
                 if int(status) >= 400:
                     assert list(response["content"]) == ["application/problem+json"]
     create = schema["paths"]["/api/v1/cases"]["post"]["responses"]
-    assert set(create) == {"200", "201", "401", "403", "404", "422"}
+    assert set(create) == {"200", "201", "401", "403", "404", "409", "422"}
+    duplicates = create["409"]["content"]["application/problem+json"]["schema"]
+    assert duplicates == {"$ref": "#/components/schemas/DuplicatesProblem"}
     validation = schema["components"]["schemas"]["ValidationProblem"]
     assert {"type", "title", "status", "detail", "errors"} <= set(validation["properties"])
 

@@ -44,6 +44,7 @@ from supportdesk.cases.actions import (
     resume_case,
     take_case,
 )
+from supportdesk.cases.merge import merge_case
 from supportdesk.cases.models import (
     Attachment,
     Case,
@@ -53,11 +54,12 @@ from supportdesk.cases.models import (
     Status,
 )
 from supportdesk.cases.policy import Action
+from supportdesk.cases.priority import change_priority
 from supportdesk.cases.queries import can_see_case
 from supportdesk.cases.services import create_upload
 from supportdesk.catalog.queries import resolve_choice
 from supportdesk.notify.models import Notification
-from tests.factories import UserFactory
+from tests.factories import UserFactory, quote_question
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,8 @@ COLUMNS = {
     "cm": Action.COMMENT,
     "in": Action.INTERNAL_NOTE,
     "ra": Action.RATE,  # rate_case(score=4)
+    "mg": Action.MERGE,  # into another open Deal Desk case of the requester (cases.merge)
+    "pr": Action.CHANGE_PRIORITY,  # to High, with a reason (cases.priority)
 }
 
 # Roles: requester   submitted the case (and owns the record)
@@ -97,61 +101,61 @@ COLUMNS = {
 # override; the team may Resume from Pending Response (e.g. the answer came by phone); an
 # admin may not Take (not a member) but may Assign.
 MATRIX = """
-role        status      tk as ak hd rs cl wd ro mv aw ed cm in ra
-requester   new         .  .  .  .  .  .  Y  .  .  Y  Y  Y  .  .
-requester   wip         .  .  .  .  .  .  Y  .  .  Y  .  Y  .  .
-requester   pending     .  .  .  .  .  .  Y  .  .  Y  Y  Y  .  .
-requester   on_hold     .  .  .  .  .  .  Y  .  .  Y  .  Y  .  .
-requester   closed      .  .  .  .  .  .  .  Y  .  Y  .  Y  .  Y
-requester   closed_old  .  .  .  .  .  .  .  .  .  Y  .  Y  .  Y
-watcher     new         .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-watcher     wip         .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-watcher     pending     .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-watcher     on_hold     .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-watcher     closed      .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-watcher     closed_old  .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-agent       new         Y  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .
-agent       wip         .  Y  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .
-agent       pending     .  Y  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-agent       on_hold     .  Y  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-agent       closed      .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .
-agent       closed_old  .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .
-colleague   new         Y  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .
-colleague   wip         .  .  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .
-colleague   pending     .  .  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-colleague   on_hold     .  .  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-colleague   closed      .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .
-colleague   closed_old  .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .
-lead        new         Y  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .
-lead        wip         .  Y  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .
-lead        pending     .  Y  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-lead        on_hold     .  Y  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-lead        closed      .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .
-lead        closed_old  .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .
-other_team  new         .  .  .  .  .  .  .  .  .  .  .  .  .  .
-other_team  wip         .  .  .  .  .  .  .  .  .  .  .  .  .  .
-other_team  pending     .  .  .  .  .  .  .  .  .  .  .  .  .  .
-other_team  on_hold     .  .  .  .  .  .  .  .  .  .  .  .  .  .
-other_team  closed      .  .  .  .  .  .  .  .  .  .  .  .  .  .
-other_team  closed_old  .  .  .  .  .  .  .  .  .  .  .  .  .  .
-admin       new         .  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .
-admin       wip         .  Y  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .
-admin       pending     .  Y  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-admin       on_hold     .  Y  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .
-admin       closed      .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .
-admin       closed_old  .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .
-stranger    new         .  .  .  .  .  .  .  .  .  .  .  .  .  .
-stranger    wip         .  .  .  .  .  .  .  .  .  .  .  .  .  .
-stranger    pending     .  .  .  .  .  .  .  .  .  .  .  .  .  .
-stranger    on_hold     .  .  .  .  .  .  .  .  .  .  .  .  .  .
-stranger    closed      .  .  .  .  .  .  .  .  .  .  .  .  .  .
-stranger    closed_old  .  .  .  .  .  .  .  .  .  .  .  .  .  .
-editor      new         .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-editor      wip         .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-editor      pending     .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-editor      on_hold     .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-editor      closed      .  .  .  .  .  .  .  .  .  .  .  Y  .  .
-editor      closed_old  .  .  .  .  .  .  .  .  .  .  .  Y  .  .
+role        status      tk as ak hd rs cl wd ro mv aw ed cm in ra mg pr
+requester   new         .  .  .  .  .  .  Y  .  .  Y  Y  Y  .  .  .  .
+requester   wip         .  .  .  .  .  .  Y  .  .  Y  .  Y  .  .  .  .
+requester   pending     .  .  .  .  .  .  Y  .  .  Y  Y  Y  .  .  .  .
+requester   on_hold     .  .  .  .  .  .  Y  .  .  Y  .  Y  .  .  .  .
+requester   closed      .  .  .  .  .  .  .  Y  .  Y  .  Y  .  Y  .  .
+requester   closed_old  .  .  .  .  .  .  .  .  .  Y  .  Y  .  Y  .  .
+watcher     new         .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+watcher     wip         .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+watcher     pending     .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+watcher     on_hold     .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+watcher     closed      .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+watcher     closed_old  .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+agent       new         Y  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+agent       wip         .  Y  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+agent       pending     .  Y  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+agent       on_hold     .  Y  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+agent       closed      .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .  .  .
+agent       closed_old  .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .  .  .
+colleague   new         Y  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+colleague   wip         .  .  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+colleague   pending     .  .  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+colleague   on_hold     .  .  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+colleague   closed      .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .  .  .
+colleague   closed_old  .  .  .  .  .  .  .  .  .  Y  .  Y  Y  .  .  .
+lead        new         Y  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+lead        wip         .  Y  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+lead        pending     .  Y  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+lead        on_hold     .  Y  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+lead        closed      .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .  .  .
+lead        closed_old  .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .  .  .
+other_team  new         .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+other_team  wip         .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+other_team  pending     .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+other_team  on_hold     .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+other_team  closed      .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+other_team  closed_old  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+admin       new         .  Y  .  .  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+admin       wip         .  Y  Y  Y  .  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+admin       pending     .  Y  .  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+admin       on_hold     .  Y  Y  .  Y  Y  Y  .  Y  Y  Y  Y  Y  .  Y  Y
+admin       closed      .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .  .  .
+admin       closed_old  .  .  .  .  .  .  .  Y  .  Y  .  Y  Y  .  .  .
+stranger    new         .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+stranger    wip         .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+stranger    pending     .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+stranger    on_hold     .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+stranger    closed      .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+stranger    closed_old  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .
+editor      new         .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+editor      wip         .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+editor      pending     .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+editor      on_hold     .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+editor      closed      .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
+editor      closed_old  .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .
 """
 
 ROLES = {
@@ -265,6 +269,12 @@ CALLS: dict[Action, Callable[[Case, Any, dict], Any]] = {
         c, author=u, body="Discount looks off", internal=True
     ),
     Action.RATE: lambda c, u, ctx: rate_case(c, requester=u, score=4, comment="Quick, thanks"),
+    Action.MERGE: lambda c, u, ctx: merge_case(
+        c, into=ctx["master"], agent=u, reason="Same quote as the master"
+    ),
+    Action.CHANGE_PRIORITY: lambda c, u, ctx: change_priority(
+        c, agent=u, priority="high", reason="Customer escalated"
+    ),
 }
 
 # What a successful call must have written (at least these event kinds).
@@ -283,6 +293,8 @@ WRITES = {
     Action.COMMENT: {CaseEvent.COMMENTED},
     Action.INTERNAL_NOTE: {CaseEvent.COMMENTED},
     Action.RATE: {CaseEvent.RATED},
+    Action.MERGE: {CaseEvent.MERGED, CaseEvent.STATUS_CHANGED},
+    Action.CHANGE_PRIORITY: {CaseEvent.PRIORITY_CHANGED},
 }
 
 
@@ -300,6 +312,7 @@ def status_after(action: Action, before: str, by_requester: bool) -> str:
         Action.CLOSE: Status.CLOSED,
         Action.WITHDRAW: Status.CLOSED,
         Action.REOPEN: Status.WORK_IN_PROGRESS,
+        Action.MERGE: Status.CLOSED,
         Action.MOVE: Status.PENDING_RESPONSE,  # Invoice Copy Requests needs "Invoice number"
     }.get(action, before)
 
@@ -351,6 +364,7 @@ def test_role_may_do_exactly_what_the_matrix_says(
         "assignee": deal_desk_lead.username,
         "new_watcher": UserFactory(username="wendy").username,
         "invoice_copy": invoice_copy(),
+        "master": quote_question(quote_case.requester, quote_case.record),
     }
     wrong = []
     for action, allowed in EXPECTED[role, status].items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from supportdesk.cases.models import Status
+from supportdesk.cases.models import SlaStage, Status
 from tests.lists.conftest import a_case, days_ago, numbers
 
 pytestmark = pytest.mark.django_db
@@ -46,17 +46,37 @@ def test_agents_start_on_my_open_cases(login, rep, deal_desk_agent, opportunity)
     assert numbers(response) == [open_one.number]
 
 
-def test_the_team_queue_is_unowned_open_cases_most_urgent_then_oldest(
+def test_the_team_queue_is_unowned_open_cases_breached_then_at_risk_then_priority_and_due(
     login, rep, deal_desk_agent, opportunity
 ):
-    old_medium = a_case(rep, opportunity, created_at=days_ago(9))
-    new_urgent = a_case(rep, opportunity, priority="urgent", created_at=days_ago(1))
-    old_urgent = a_case(rep, opportunity, priority="urgent", created_at=days_ago(5))
+    soon, later = days_ago(-0.1), days_ago(-1)
+    medium = a_case(rep, opportunity, sla_due=soon)
+    urgent_due_later = a_case(rep, opportunity, priority="urgent", sla_due=later)
+    urgent_due_soon = a_case(rep, opportunity, priority="urgent", sla_due=soon)
+    at_risk = a_case(rep, opportunity, sla_stage=SlaStage.AT_RISK, sla_due=later)
+    breached_low = a_case(rep, opportunity, priority="low", sla_stage=SlaStage.BREACHED)
     a_case(rep, opportunity, owner=deal_desk_agent)  # taken
     a_case(rep, opportunity, status=Status.CLOSED)  # closed
     a_case(rep, opportunity, team_name="Sales Operations")  # another team's
-    shown = numbers(view(login(deal_desk_agent), "team-queue"))
-    assert shown == [old_urgent.number, new_urgent.number, old_medium.number]
+    response = view(login(deal_desk_agent), "team-queue")
+    assert numbers(response) == [
+        c.number for c in (breached_low, at_risk, urgent_due_soon, urgent_due_later, medium)
+    ]
+    page = response.content.decode()
+    assert 'sla-badge--breached">Breached</span>' in page
+    assert 'sla-badge--at-risk">At risk</span>' in page
+
+
+def test_lists_filter_on_the_sla_state(login, rep, deal_desk_agent, opportunity):
+    a_case(rep, opportunity)
+    breached = a_case(rep, opportunity, sla_stage=SlaStage.BREACHED)
+    at_risk = a_case(rep, opportunity, sla_stage=SlaStage.AT_RISK)
+    client = login(deal_desk_agent)
+    assert numbers(client.get(TAB, {"view": "all-open", "sla": "breached"})) == [breached.number]
+    both = numbers(client.get(TAB, {"view": "all-open", "sla": "breached,at_risk"}))
+    assert sorted(both) == sorted([breached.number, at_risk.number])
+    wrong = client.get(TAB, {"view": "all-open", "sla": "late"}).content.decode()
+    assert "“late” is not an SLA state; choose from on_track, at_risk, breached" in wrong
 
 
 def test_requesters_are_not_offered_the_agents_views(login, rep, deal_desk_agent):

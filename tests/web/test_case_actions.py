@@ -195,7 +195,7 @@ def test_asking_the_requester_waits_for_their_reply(login, taken, deal_desk_agen
 
 def test_a_question_is_required(login, taken, deal_desk_agent):
     response = act(login(deal_desk_agent), taken, "ask", {"question": "  "})
-    assert response.status_code == 200 and "Say what you need from the requester." in text(response)
+    assert response.status_code == 200 and "Say what you need from the requester," in text(response)
     assert fresh(taken).status == Status.WORK_IN_PROGRESS
 
 

@@ -384,7 +384,7 @@ def test_the_snapshot_shows_what_changed_on_the_record_since(login, case, rep, o
     assert '<dt>Stage</dt><dd>4-Proposal <span class="now">now: 7-Closed Won</span></dd>' in page
     assert '<dt>Amount</dt><dd>120,000 <span class="now">now: 99</span></dd>' in page
     assert '<dt>Owner</dt><dd>Rita Rep <span class="now">now: Nora New</span></dd>' in page
-    assert "<dt>Close date</dt><dd>31 Dec 2026</dd>" in page  # unchanged: no "now"
+    assert "<dt>Close date</dt><dd>14 May 2031</dd>" in page  # unchanged: no "now"
     assert "<dt>External id</dt><dd>006ACME0001</dd>" in page
 
 

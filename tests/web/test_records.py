@@ -99,7 +99,7 @@ def test_owner_sees_the_record_and_the_request_support_button(login, rep, opport
     assert "<h1>Acme Corp — FY27 Renewal</h1>" in page
     assert "<dt>Stage</dt><dd>4-Proposal</dd>" in page
     assert "<dt>Amount</dt><dd>120,000</dd>" in page
-    assert "<dt>Close date</dt><dd>31 Dec 2026</dd>" in page
+    assert "<dt>Close date</dt><dd>14 May 2031</dd>" in page
     assert reverse("records:request_support", args=[opportunity.pk]) in page
     assert ">Request Support</button>" in page
 

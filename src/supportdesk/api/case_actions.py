@@ -115,10 +115,19 @@ def case_assign(request: HttpRequest, number: str, payload: AssignIn) -> dict[st
 
 @router.post("/cases/{number}/ask", response=WRITE)
 def case_ask(request: HttpRequest, number: str, payload: AskIn) -> dict[str, Any]:
-    """Ask the requester for information: the question goes in the feed; Pending Response."""
+    """Ask the requester for information: the question goes in the feed; Pending Response.
+
+    With `fields`, the requester answers those fields with POST …/answer. Each ask counts as a
+    round trip (`info_requests`)."""
     user = request.auth
     case = case_for(user, number)
-    case = ask_requester(case, agent=user, question=payload.question, version=payload.version)
+    case = ask_requester(
+        case,
+        agent=user,
+        question=payload.question,
+        fields=payload.fields,
+        version=payload.version,
+    )
     return case_for_user_out(user, case)
 
 

@@ -24,6 +24,7 @@ from supportdesk.api.cases import (
 )
 from supportdesk.api.errors import ApiProblem, FieldErrors, problems
 from supportdesk.api.schemas import CaseOut, ChildCaseIn
+from supportdesk.cases.info_requests import prime_info_requests
 from supportdesk.cases.links import case_kind
 from supportdesk.cases.models import Case, CaseWatcher
 from supportdesk.cases.policy import prime_roles
@@ -60,6 +61,7 @@ def child_list(request: HttpRequest, number: str) -> list[dict[str, Any]]:
         .order_by("created_at", "id")
     )
     prime_roles(user, children)
+    prime_info_requests(children)
     return [
         case_out(c, c.attachments.all(), user=user, watchers=c.watcher_links.all())
         for c in children

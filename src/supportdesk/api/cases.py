@@ -13,13 +13,14 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Header, Query, Router, Status
 
+from supportdesk.api.duplicates import DuplicatesProblem, duplicates_response
 from supportdesk.api.errors import FieldErrors, problems
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from supportdesk.api.schemas import CaseIn, CaseOut, rating_out
+from supportdesk.api.schemas import CaseIn, CaseOut, info_request_out, rating_out
 from supportdesk.api.views_api import (
     ALL_CASES,
     CaseFilterQuery,
@@ -27,7 +28,16 @@ from supportdesk.api.views_api import (
     api_listing,
     api_page,
 )
-from supportdesk.cases.models import Attachment, Case, CaseWatcher, Priority, format_number
+from supportdesk.cases.duplicates import REASON_REQUIRED, PossibleDuplicates, duplicate_check
+from supportdesk.cases.info_requests import open_info_request, prime_info_requests
+from supportdesk.cases.models import (
+    Attachment,
+    Case,
+    CaseWatcher,
+    Priority,
+    SlaStage,
+    format_number,
+)
 from supportdesk.cases.policy import allowed_actions, prime_roles
 from supportdesk.cases.queries import (
     attachments_visible_to,
@@ -40,6 +50,7 @@ from supportdesk.cases.services import (
     RecordNotEditable,
     SubmissionInvalid,
     SubmitResult,
+    case_subject,
     submit_case,
 )
 from supportdesk.catalog.queries import Choice, resolve_choice
@@ -106,6 +117,7 @@ def case_out(
         "requester": case.requester.get_username(),
         "record": case.record.external_id if case.record_id else None,
         "parent": format_number(case.parent_id) if case.parent_id else None,
+        "duplicate_of": format_number(case.duplicate_of_id) if case.duplicate_of_id else None,
         "details": case.details,
         "attachments": [attachment_out(a, number) for a in attachments],
         "watchers": [link.user.get_username() for link in links],
@@ -118,6 +130,23 @@ def case_out(
         "actions": sorted(allowed_actions(user, case) if actions is None else actions),
         "url": settings.SITE_URL + case.get_absolute_url(),
         "rating": rating_out(closed_case_rating(case)),
+        "sla": sla_out(case),
+        "info_requests": case.info_requests,
+        "info_request": info_request_out(open_info_request(case)),
+    }
+
+
+SLA_STAGE_KEYS = {SlaStage.ON_TRACK: "on_track", SlaStage.AT_RISK: "at_risk"}
+
+
+def sla_out(case: Case) -> dict[str, Any] | None:
+    if case.first_response_due is None:
+        return None
+    return {
+        "stage": SLA_STAGE_KEYS.get(case.sla_stage, "breached"),
+        "first_response_due": case.first_response_due,
+        "resolution_due": case.resolution_due,
+        "due": case.sla_due,
     }
 
 
@@ -163,6 +192,19 @@ def _submit(
     access and the other fields but can never create the case.
     """
     resolved = not choice.errors
+    reason_errors = {}
+    if payload.confirm_not_duplicate and not payload.not_duplicate_reason.strip():
+        reason_errors = {"not_duplicate_reason": [REASON_REQUIRED]}
+    check = duplicate_check(
+        user,
+        record=record,
+        request_type=choice.request_type if resolved else None,
+        sub_request=choice.sub_request if resolved else None,
+        subject=case_subject(record, choice.request_type, choice.sub_request) if resolved else "",
+        description=payload.description,
+        confirmed=payload.confirm_not_duplicate,
+        reason=payload.not_duplicate_reason,
+    )
     try:
         return submit_case(
             user,
@@ -176,11 +218,12 @@ def _submit(
             answers=payload.details,
             attachment_ids=[str(i) for i in payload.attachments],
             submission_key=key or None,
+            before_create=check,
         )
     except RecordNotEditable as refusal:
         _refuse(user, record, refusal)
     except SubmissionInvalid as invalid:
-        raise FieldErrors(_merge(invalid.errors, choice)) from None
+        raise FieldErrors({**_merge(invalid.errors, choice), **reason_errors}) from None
 
 
 IDEMPOTENCY_KEY = Header(
@@ -191,13 +234,25 @@ IDEMPOTENCY_KEY = Header(
 )
 
 
-@router.post("/cases", response={200: CaseOut, 201: CaseOut, **problems(401, 403, 404, 422)})
+@router.post(
+    "/cases",
+    response={
+        200: CaseOut,
+        201: CaseOut,
+        409: DuplicatesProblem,
+        **problems(401, 403, 404, 422),
+    },
+)
 def case_create(
     request: HttpRequest,
     payload: CaseIn,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
-) -> Status:
-    """Request support on a record; 201 with the case, or 200 with it for a repeated key."""
+) -> Status | HttpResponse:
+    """Request support on a record; 201 with the case, or 200 with it for a repeated key.
+
+    409 with `candidates` when open cases look like this request (the same request on the
+    record, or similar text on the account): send it again with `confirm_not_duplicate`
+    and `not_duplicate_reason` to create it all the same."""
     user = request.auth
     record = _record_named(payload.record)
     choice = resolve_choice(
@@ -206,7 +261,10 @@ def case_create(
         request_type=payload.request_type,
         sub_request=payload.sub_request,
     )
-    result = _submit(user, record, choice, payload, idempotency_key)
+    try:
+        result = _submit(user, record, choice, payload, idempotency_key)
+    except PossibleDuplicates as refusal:
+        return duplicates_response(refusal)
     if not result.created:  # a retry: the first submit's case, as its requester sees it
         return Status(200, case_for_user_out(user, case_for(user, result.case.number)))
     case = result.case
@@ -245,6 +303,7 @@ def case_list(
     page, links = api_page(request, cases, listing, limit=limit, cursor=cursor)
     prime_roles(user, page.items)
     mark_visible(user, page.items)  # from cases_matching: no access query per case
+    prime_info_requests(page.items)  # the open requests of the page's cases: one query
     return {
         "items": [
             case_out(case, case.attachments.all(), user=user, watchers=case.watcher_links.all())

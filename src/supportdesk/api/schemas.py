@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, StrictInt
 
+from supportdesk.cases.info_requests import InfoRequest
 from supportdesk.cases.models import CaseRating, Resolution
 from supportdesk.cases.policy import Action
 from supportdesk.records.models import Kind, RecordShare
@@ -150,6 +151,14 @@ class CaseIn(RequestIn):
     )
 
     record: str = Field(description="External id of the record the request is about.")
+    confirm_not_duplicate: bool = Field(
+        False,
+        description="Submit although open cases look like this request (a 409 lists them); "
+        "needs `not_duplicate_reason`.",
+    )
+    not_duplicate_reason: str = Field(
+        "", description="Why this is not a duplicate; kept with the new case."
+    )
 
 
 class ChildCaseIn(RequestIn):
@@ -185,6 +194,37 @@ def rating_out(rating: CaseRating | None) -> dict[str, Any] | None:
     return {"score": rating.score, "comment": rating.comment, "updated_at": rating.updated_at}
 
 
+class InfoRequestOut(Schema):
+    asked_by: str | None = Field(description="Username of who asked.")
+    question: str = Field(description="Markdown; empty when the fields came with a move.")
+    fields: list[FieldDefinitionOut] = Field(description="Each one must be answered.")
+
+
+def info_request_out(request: InfoRequest | None) -> dict[str, Any] | None:
+    if request is None:
+        return None
+    asker = request.asked_by
+    return {
+        "asked_by": asker.get_username() if asker is not None else None,
+        "question": request.question,
+        "fields": request.definitions,
+    }
+
+
+class SlaOut(Schema):
+    stage: Literal["on_track", "at_risk", "breached"] = Field(
+        description="Moved forward by the SLA sweep within SLA_CHECK_SECONDS of the moment."
+    )
+    first_response_due: dt.datetime | None
+    resolution_due: dt.datetime | None = Field(
+        description="Null while the clock is paused (Pending Response, On Hold by default)."
+    )
+    due: dt.datetime | None = Field(
+        description="The due time that matters now: first response until one is made, then "
+        "resolution. My Teams' Queue sorts on it."
+    )
+
+
 class CaseOut(Schema):
     number: str
     status: str
@@ -202,6 +242,11 @@ class CaseOut(Schema):
     parent: str | None = Field(
         description="Number of the case this one is linked to (raised from it to ask for "
         "help, or as a follow-up); null for none. Its children: GET …/cases/{number}/children."
+    )
+    duplicate_of: str | None = Field(
+        None,
+        description="Number of the case this one was merged into as a duplicate "
+        "(POST …/cases/{number}/merge); null for none.",
     )
     details: dict[str, Any]
     attachments: list[AttachmentOut] = Field(description="The files the caller may see.")
@@ -221,6 +266,17 @@ class CaseOut(Schema):
     rating: RatingOut | None = Field(
         description="The requester's satisfaction with the closed case (POST …/rate); null "
         "until they rate it, and while the case is open (a reopened case is rated again)."
+    )
+    sla: SlaOut | None = Field(
+        None, description="The SLA clock in the team's business hours; null before SLAs."
+    )
+    info_requests: int = Field(
+        0, description="Round trips: how often the team asked the requester for information."
+    )
+    info_request: InfoRequestOut | None = Field(
+        None,
+        description="The fields the requester was asked to fill in (POST …/answer), while the "
+        "case waits on them; null otherwise.",
     )
 
 
@@ -256,9 +312,16 @@ class AssignIn(VersionIn):
 
 
 class AskIn(VersionIn):
-    model_config = _required("question")
-
-    question: str = Field("", description="What the requester must answer (Markdown).")
+    question: str = Field(
+        "",
+        description="What the requester must answer (Markdown); required unless `fields` "
+        "are given.",
+    )
+    fields: list[str] = Field(
+        [],
+        description="Names of the case's request type fields (not files) for the requester to "
+        "fill in; they answer with POST …/answer.",
+    )
 
 
 class HoldIn(VersionIn):

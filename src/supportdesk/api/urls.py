@@ -10,8 +10,11 @@ from ninja.openapi.schema import OpenAPISchema
 from supportdesk.api import (
     case_actions,
     case_approvals,
+    case_info,
     case_links,
     case_lists,
+    case_merge,
+    case_priority,
     cases,
     catalog,
     records,
@@ -71,4 +74,7 @@ api.add_router("", cases.router)
 api.add_router("", case_actions.router)
 api.add_router("", case_approvals.router)
 api.add_router("", case_links.router)
+api.add_router("", case_priority.router)
+api.add_router("", case_info.router)
+api.add_router("", case_merge.router)
 api.add_router("", views_api.router)

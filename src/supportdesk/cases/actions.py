@@ -36,6 +36,7 @@ from supportdesk.catalog.schema import AnswersInvalid, clean_answers
 from supportdesk.notify.services import notify
 from supportdesk.people.models import Membership, Team
 from supportdesk.search.documents import index_case
+from supportdesk.sla.engine import CLOCK_FIELDS, refresh_case_sla
 
 COMMENT_MAX = 20000
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
@@ -100,6 +101,8 @@ def _save(case: Case, *fields: str) -> None:
     case.version += 1
     case.updated_at = timezone.now()
     case.save(update_fields=[*fields, "version", "updated_at"])
+    if CLOCK_FIELDS.intersection(fields):
+        refresh_case_sla(case, now=case.updated_at)
 
 
 def _event(
@@ -129,6 +132,10 @@ def _set_status(
     elif before == Status.CLOSED:
         case.closed_at, case.resolution, case.resolution_note = None, "", ""
         fields += ["closed_at", "resolution", "resolution_note"]
+        if case.duplicate_of_id:  # reopening a merged duplicate undoes the link (cases.merge)
+            data["unmerged_from"] = case.duplicate_of.number
+            case.duplicate_of = None
+            fields.append("duplicate_of")
     _save(case, *fields)
     return _event(case, CaseEvent.STATUS_CHANGED, actor, **{"from": before, "to": status}, **data)
 
@@ -218,13 +225,29 @@ def _give(case: Case, actor: AbstractBaseUser, *, to: AbstractBaseUser) -> Case:
 
 @transaction.atomic
 def ask_requester(
-    case: Case, *, agent: AbstractBaseUser, question: str, version: int | None = None
+    case: Case,
+    *,
+    agent: AbstractBaseUser,
+    question: str,
+    fields: Sequence[str] = (),
+    version: int | None = None,
 ) -> Case:
-    """Pending Response: the question goes in the feed and to the requester, who must act."""
+    """Pending Response: the question goes in the feed and to the requester, who must act.
+
+    `fields` (names of the case's request type fields) get the requester a form with exactly
+    those fields (cases.info_requests); with fields chosen the question may be left empty.
+    Every ask is a round trip, counted in `info_requests`.
+    """
+    from supportdesk.cases.info_requests import prepare_ask  # it builds on this module
+
     case = _lock(case, agent, Action.ASK, version)
-    question = _required_text(question, "question", "Say what you need from the requester.")
-    comment, mentioned = _comment_event(case, agent, question, internal=False, question=True)
-    _set_status(case, agent, Status.PENDING_RESPONSE, comment=comment.pk)
+    ask = prepare_ask(case, question, fields)
+    question = ask.body
+    comment, mentioned = _comment_event(
+        case, agent, question, internal=False, question=True, **ask.data
+    )
+    case.info_requests += 1
+    _set_status(case, agent, Status.PENDING_RESPONSE, also=["info_requests"], comment=comment.pk)
     others = [u for u in mentioned if u.pk != case.requester_id]
     notify(
         others,
@@ -240,9 +263,9 @@ def ask_requester(
         kind="case.pending_response",
         case=case,
         title=f"Action needed on case {case.number}: {_name(agent)} asked a question",
-        body=question,
+        body=ask.notice,
         actor=agent,
-        anchor="composer",  # straight to the reply box
+        anchor="answer" if ask.data else "composer",  # straight to the form to fill in
     )
     return case
 
@@ -625,7 +648,8 @@ def move_case(
     case.team, case.request_type, case.sub_request = request_type.team, request_type, sub_request
     case.owner = None
     case.status = Status.PENDING_RESPONSE if missing else Status.NEW
-    _save(case, "team", "request_type", "sub_request", "owner", "status")
+    case.info_requests += 1 if missing else 0  # asking for the missing details: a round trip
+    _save(case, "team", "request_type", "sub_request", "owner", "status", "info_requests")
     after = {
         "team": case.team.name,
         "request_type": request_type.name,
@@ -638,6 +662,7 @@ def move_case(
         reason=reason,
         **{"from": before, "to": after},
         missing=[d["label"] for d in missing],
+        fields=[d["name"] for d in missing if d["type"] != "file"],  # the form to answer them
     )
     if previous_owner is not None:
         _event(

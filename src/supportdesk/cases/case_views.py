@@ -48,9 +48,12 @@ from supportdesk.cases.actions import (
 from supportdesk.cases.display.feed import FEED_PAGE_SIZE, feed_items, feed_usernames
 from supportdesk.cases.display.formatting import image_type, person, user_names
 from supportdesk.cases.display.page import SCORE_LABELS, case_page, rating_of
+from supportdesk.cases.info_request_forms import answer_form_for
 from supportdesk.cases.links import team_handle_notices, team_suggestions
+from supportdesk.cases.merge_forms import MergeForm, run_merge
 from supportdesk.cases.models import Case, CaseEvent, CaseRating, Resolution, Status, Upload
 from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions, refusal
+from supportdesk.cases.priority_forms import PriorityForm, run_change_priority
 from supportdesk.cases.queries import (
     attachments_visible_to,
     can_see_case,
@@ -113,6 +116,7 @@ def _case_page(
             case=case, user=request.user, rating=context["rating"]
         )
     context |= {"hint": f.attachment_hint(), "accept": f.accept_attribute(), "uploads": []}
+    context["answer_form"] = None if "answer_form" in extra else answer_form_for(case, request.user)
     context.update(extra)
     return render(request, "cases/case_detail.html", context)
 
@@ -165,8 +169,9 @@ def _assign(case: Case, user: AbstractBaseUser, form: f.AssignForm) -> str:
 
 
 def _ask(case: Case, user: AbstractBaseUser, form: f.AskForm) -> str:
-    question = form.cleaned_data["question"]
-    ask_requester(case, agent=user, question=question, version=form.expected_version)
+    question, fields = form.cleaned_data["question"], form.cleaned_data.get("ask_fields") or []
+    version = form.expected_version
+    ask_requester(case, agent=user, question=question, fields=fields, version=version)
     return f"Your question went to {person(case.requester)}; the case waits for the answer."
 
 
@@ -255,6 +260,8 @@ STEPS = {
     "move": Step(Action.MOVE, f.MoveForm, _move),
     "watch": Step(Action.ADD_WATCHER, f.WatcherForm, _watch),
     "edit": Step(Action.EDIT, f.EditForm, _edit),
+    "merge": Step(Action.MERGE, MergeForm, run_merge),
+    "priority": Step(Action.CHANGE_PRIORITY, PriorityForm, run_change_priority),
 }
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from supportdesk.cases.actions import COMMENT_MAX
 from supportdesk.cases.blockers import close_blockers
 from supportdesk.cases.display.formatting import FieldView, field_view, person
+from supportdesk.cases.info_requests import ask_field_choices
 from supportdesk.cases.models import Case, CaseEvent, Priority, Resolution
 from supportdesk.cases.policy import Action, allowed_actions
 from supportdesk.cases.services import validate_common
@@ -201,13 +202,30 @@ class AssignForm(ActionForm):
 class AskForm(ActionForm):
     question = forms.CharField(
         label="Your question",
+        required=False,  # unless no fields are chosen: the action says so (info_requests)
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="The requester is notified and the case waits in Pending Response until "
         "they answer. Markdown is supported.",
-        error_messages={"required": "Say what you need from the requester."},
+    )
+    ask_fields = forms.MultipleChoiceField(
+        label="Fields for the requester to fill in",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="They get a form with exactly these fields, filled with the current answers. "
+        "Required fields not answered yet are ticked. Optional when you ask a question.",
     )
     submit_label = "Ask the requester"
+    error_fields = {"fields": "ask_fields"}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices, missing = ask_field_choices(self.case)
+        if not choices:
+            del self.fields["ask_fields"]
+            return
+        self.fields["ask_fields"].choices = choices
+        self.initial.setdefault("ask_fields", missing)
 
 
 class HoldForm(ActionForm):

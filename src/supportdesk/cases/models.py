@@ -265,7 +265,7 @@ class Case(models.Model):
                 models.F("sla_stage").desc(),
                 models.F("priority_rank").desc(),
                 models.F("sla_due"),
-                models.F("id"),
+                models.F("id").desc(),
                 name="case_queue_sla",
                 condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
             ),

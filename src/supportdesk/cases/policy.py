@@ -35,6 +35,8 @@ class Action(StrEnum):
     COMMENT = "comment"
     INTERNAL_NOTE = "internal_note"
     RATE = "rate"  # the requester rates a closed case
+    MERGE = "merge"  # close as a duplicate of another open case (cases.merge)
+    CHANGE_PRIORITY = "change_priority"  # the team's call, with a reason (cases.priority)
 
 
 ACTION_LABELS = {
@@ -50,6 +52,8 @@ ACTION_LABELS = {
     Action.ADD_WATCHER: "Add watcher",
     Action.EDIT: "Edit details",
     Action.RATE: "Rate this case",
+    Action.MERGE: "Merge into another case…",
+    Action.CHANGE_PRIORITY: "Change priority",
 }
 
 
@@ -111,7 +115,7 @@ def allowed_actions(user: AbstractBaseUser, case: Case) -> set[Action]:
             allowed.add(Action.RATE)
         return allowed
     if agent:
-        allowed |= {Action.MOVE, Action.EDIT, Action.CLOSE}
+        allowed |= {Action.MOVE, Action.EDIT, Action.CLOSE, Action.MERGE, Action.CHANGE_PRIORITY}
         # Anyone of the team assigns a queued case; reassigning someone else's is for leads.
         mine = case.owner_id in (None, user.pk)
         if mine or staff or role_in_team(user, case) == "lead":
@@ -144,6 +148,8 @@ VERBS = {
     Action.ADD_WATCHER: "add watchers to",
     Action.EDIT: "edit",
     Action.RATE: "rate",
+    Action.MERGE: "merge",
+    Action.CHANGE_PRIORITY: "change the priority of",
 }
 
 

@@ -204,10 +204,15 @@ def case_for(user: AbstractBaseUser, number: str) -> Case:
     if pk is None:
         raise Http404("No such case.")
     try:
-        case = Case.objects.select_related(
-            *("record__owner", "record__account", "team", "request_type", "sub_request"),
-            *("owner", "requester", "rating"),
-        ).get(pk=pk)
+        case = (
+            Case.objects.select_related(
+                *("record__owner", "record__account", "team", "request_type", "sub_request"),
+                *("owner", "requester", "rating"),
+            )
+            # Whether duplicates were merged into it (cases.merge.merge_panel): most have none.
+            .annotate(has_duplicates=Exists(Case.objects.filter(duplicate_of_id=OuterRef("pk"))))
+            .get(pk=pk)
+        )
     except Case.DoesNotExist:
         raise Http404("No such case.") from None
     if not may_see_case(user, case):

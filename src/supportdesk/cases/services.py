@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from supportdesk.people.models import Team
 from supportdesk.records.models import Record
 from supportdesk.records.queries import can_edit_record
 from supportdesk.search.documents import index_case
+from supportdesk.sla.engine import start_clock
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ def submit_case(
     subject: str = "",
     submission_key: str | None = None,
     parent: Case | None = None,
+    before_create: Callable[[], Mapping[str, Any]] | None = None,
 ) -> SubmitResult:
     """Create a case with everything it needs, or nothing.
 
@@ -184,6 +186,10 @@ def submit_case(
     With a `parent` the case is linked to it (asking another team for help, or a follow-up):
     it is raised on the parent's record (`record` must be that), which the parent grants
     access to, and both cases get a `case.linked` event.
+
+    `before_create` runs once the request is valid, before anything is written, unless this
+    is a retry of a submit that succeeded: it may refuse (raise), or return data to keep in
+    the `case.created` event (the duplicate check, `cases.duplicates`).
     """
     key = f"{requester.pk}:{submission_key}" if submission_key else None
     _check_access(requester, record, parent)
@@ -203,6 +209,9 @@ def submit_case(
         if existing := _submitted_with(key):
             return SubmitResult(existing, created=False)
         raise SubmissionInvalid(errors)
+    created_data = {}
+    if before_create is not None and not _submitted_with(key):
+        created_data = dict(before_create())
     try:
         with transaction.atomic():
             case, attachments, links = _create_case(
@@ -219,6 +228,7 @@ def submit_case(
                 watchers=watching,
                 key=key,
                 parent=parent,
+                created_data=created_data,
                 **checked,
             )
     except IntegrityError:
@@ -300,12 +310,13 @@ def _create_case(
     uploads: dict[str, Upload],
     key: str | None,
     parent: Case | None = None,
+    created_data: Mapping[str, Any] | None = None,
     **common: Any,
 ) -> tuple[Case, list[Attachment], list[CaseWatcher]]:
     now = timezone.now()
     if parent is not None:
         parent = _lock_parent(parent, requester)
-    case = Case.objects.create(
+    case = Case(
         record=record,
         parent=parent,
         team_id=request_type.team_id,
@@ -318,8 +329,11 @@ def _create_case(
         submission_key=key,
         created_at=now,
         updated_at=now,
+        requested_priority=common["priority"],  # kept when an agent changes `priority`
         **common,
     )
+    start_clock(case, now=now)  # its SLA columns go in with the insert
+    case.save(force_insert=True)
     attachments = []
     if uploads:
         attachments = _attach_uploads(
@@ -331,7 +345,7 @@ def _create_case(
         case=case,
         kind=CaseEvent.CREATED,
         actor=requester,
-        data={"priority": case.priority, "team": request_type.team_id},
+        data={"priority": case.priority, "team": request_type.team_id, **(created_data or {})},
         created_at=now,
     )
     links = [

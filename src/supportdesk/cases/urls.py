@@ -2,18 +2,30 @@ from __future__ import annotations
 
 from django.urls import path
 
-from supportdesk.cases import approval_views, case_views, link_views, views
+from supportdesk.cases import (
+    approval_views,
+    case_views,
+    info_request_views,
+    link_views,
+    priority_views,
+    views,
+)
 from supportdesk.lists import views as list_views
 
 app_name = "cases"
 
 # The case page's actions: GET shows the form (inline under htmx), POST does it.
-ACTIONS = ("take", "assign", "ask", "hold", "resume", "close", "withdraw", "reopen", "move", "edit")
+ACTIONS = (
+    *("take", "assign", "ask", "hold", "resume", "close", "withdraw", "reopen", "move", "edit"),
+    "merge",
+    "priority",
+)
 
 urlpatterns = [
     path("", list_views.case_list, name="home"),  # the Cases tab (supportdesk.lists)
     path("cases/", list_views.case_list, name="mine"),
     path("cases/<str:number>/", case_views.case_detail, name="detail"),
+    path("reports/urgent-usage/", priority_views.urgent_usage, name="urgent_usage"),
     path("cases/<str:number>/submitted/", views.case_submitted, name="submitted"),
     *(
         path(f"cases/<str:number>/{name}/", case_views.case_action, {"name": name}, name=name)
@@ -22,6 +34,7 @@ urlpatterns = [
     path("cases/<str:number>/watchers/", case_views.case_action, {"name": "watch"}, name="watch"),
     path("cases/<str:number>/comments/", case_views.case_comment, name="comment"),
     path("cases/<str:number>/rate/", case_views.case_rate, name="rate"),
+    path("cases/<str:number>/answer/", info_request_views.case_answer, name="answer"),
     path(
         "cases/<str:number>/approvals/",
         approval_views.approval_request,

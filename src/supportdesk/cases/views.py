@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from supportdesk.cases import wizard
+from supportdesk.cases.duplicate_actions import add_draft_to_case
 from supportdesk.cases.forms import accept_attribute, attachment_hint
 from supportdesk.cases.models import Case, RequestDraft
 from supportdesk.cases.queries import case_for
@@ -137,12 +138,21 @@ def wizard_details(request: HttpRequest, draft: RequestDraft) -> HttpResponse:
 
 @wizard_step("review")
 def wizard_review(request: HttpRequest, draft: RequestDraft) -> HttpResponse:
-    errors = None
+    errors, action = None, request.POST.get("action")
+    reason = request.POST.get("not_duplicate_reason", "")
     if request.method == "POST":
-        if request.POST.get("action") == "previous":
+        if action == "previous":
             return _next(request, draft, "details")
-        outcome = wizard.submit(draft, request.user)
-        if isinstance(outcome, Case):
-            return _go(request, reverse("cases:submitted", args=[outcome.number]))
+        if number := request.POST.get("add_to"):  # a possible duplicate, instead of a new case
+            outcome = add_draft_to_case(draft, request.user, number)
+            if isinstance(outcome, Case):
+                messages.success(request, f"Your details were added to case {outcome.number}.")
+                return _go(request, outcome.get_absolute_url())
+        else:
+            anyway = reason if action == "submit_anyway" else None
+            outcome = wizard.submit(draft, request.user, not_duplicate_reason=anyway)
+            if isinstance(outcome, Case):
+                return _go(request, reverse("cases:submitted", args=[outcome.number]))
         errors = outcome
-    return _render_step(request, draft, "review", review=wizard.review(draft, errors))
+    review = wizard.review(draft, errors)
+    return _render_step(request, draft, "review", review=review, reason=reason)

@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.safestring import SafeString
 
@@ -33,13 +34,17 @@ from supportdesk.cases.display.formatting import (
     field_view,
     format_date,
 )
+from supportdesk.cases.duplicate_actions import draft_candidates
+from supportdesk.cases.duplicates import Candidate, PossibleDuplicates, duplicate_check
 from supportdesk.cases.forms import CommonForm, LinkedCommonForm
 from supportdesk.cases.models import Case, Priority, RequestDraft, Upload
+from supportdesk.cases.priority_rules import Suggestion, suggest_priority
 from supportdesk.cases.queries import can_see_case
 from supportdesk.cases.services import (
     LinkNotAllowed,
     RecordNotEditable,
     SubmissionInvalid,
+    case_subject,
     create_upload,
     keep_uploads,
     submit_case,
@@ -78,13 +83,28 @@ LABELS = {
     "attachments": "Attachments",
     "subject": "Subject",
     "parent": "Linked case",
+    "duplicates": "Possible duplicates",
+    "not_duplicate_reason": "Why this is not a duplicate",
 }
 ANCHORS = {
     "team": "id_team_0",
     "request_type": "id_choice_0",
     "sub_request": "id_choice_0",
     "priority": "id_priority_0",
+    "duplicates": "possible-duplicates",
+    "not_duplicate_reason": "id_not_duplicate_reason",
 }
+STEP_OF = {
+    "team": "team",
+    "request_type": "type",
+    "sub_request": "type",
+    "duplicates": "review",
+    "not_duplicate_reason": "review",
+}
+CHOOSE_DUPLICATE = (
+    "Open cases look like this request: add your details to one of them, or choose "
+    "“Submit anyway” and say why this is not a duplicate."
+)
 PREFIX = "details"
 
 
@@ -101,8 +121,10 @@ def start_draft(user: AbstractBaseUser, record: Record) -> RequestDraft:
         .first()
     )
     if draft is None:
+        suggested = suggest_priority(record, today=timezone.localdate())
+        priority = suggested.priority if suggested else Priority.MEDIUM  # theirs to change
         draft = RequestDraft.objects.create(
-            user=user, record=record, data={"common": {"priority": Priority.MEDIUM}, "answers": {}}
+            user=user, record=record, data={"common": {"priority": priority}, "answers": {}}
         )
     return draft
 
@@ -343,6 +365,7 @@ class Details:
     uploads: list[Upload]
     file_uploads: dict[str, Upload]
     upload_errors: Errors = field(default_factory=dict)  # also added to the fields' errors
+    suggestion: Suggestion | None = None  # the priority the record's facts call for
 
     def is_valid(self) -> bool:
         valid_common = self.common_form.is_valid()
@@ -362,9 +385,11 @@ class Details:
         return views
 
     def common_fields(self) -> list[FieldView]:
-        urgent = "Required when Priority is “Urgent”."
+        notes = {"urgent_reason": "Required when Priority is “Urgent”."}
+        if self.suggestion:
+            notes["priority"] = f"Suggested: {self.suggestion.label} — {self.suggestion.reason}."
         return [
-            field_view(self.common_form[name], note=urgent if name == "urgent_reason" else "")
+            field_view(self.common_form[name], note=notes.get(name, ""))
             for name in self.common_form.fields
         ]
 
@@ -418,6 +443,7 @@ def details_from_draft(draft: RequestDraft) -> Details:
         _answers_form(definitions, initial=answers),
         list(draft.uploads.order_by("created_at")),
         _file_uploads(draft, definitions, answers),
+        suggestion=suggest_priority(draft.record, today=timezone.localdate()),
     )
 
 
@@ -457,6 +483,7 @@ def save_details(
         uploads,
         _file_uploads(draft, definitions, answers),
         upload_errors,
+        suggestion=suggest_priority(draft.record, today=timezone.localdate()),
     )
 
 
@@ -499,6 +526,8 @@ class Review:
     needed_by: str
     attachments: list[Upload]
     errors: list[dict[str, str]]
+    duplicates: list[Candidate] = field(default_factory=list)  # cases.duplicates
+    reason_error: str = ""  # "Submit anyway" without saying why
 
 
 def _applicable_answers(draft: RequestDraft, definitions: list[dict]) -> dict[str, Any]:
@@ -543,6 +572,8 @@ def review(draft: RequestDraft, errors: Errors | None = None) -> Review:
         needed_by=format_date(common["needed_by"]) if common.get("needed_by") else "",
         attachments=list(draft.uploads.order_by("created_at")),
         errors=error_links(draft, check_draft(draft) if errors is None else errors, definitions),
+        duplicates=draft_candidates(draft, draft.user),
+        reason_error=" ".join((errors or {}).get("not_duplicate_reason", [])),
     )
 
 
@@ -560,7 +591,7 @@ def error_links(
             label, anchor = labels.get(name, name), f"id_{PREFIX}-{name}{suffix}"
         else:
             label, anchor = LABELS.get(key, key), ANCHORS.get(key, f"id_{key}")
-        step = {"team": "team", "request_type": "type", "sub_request": "type"}.get(key, "details")
+        step = STEP_OF.get(key, "details")
         links.append(
             {
                 "label": label,
@@ -572,12 +603,30 @@ def error_links(
     return links
 
 
-def submit(draft: RequestDraft, user: AbstractBaseUser) -> Case | Errors:
-    """Create the case (once: the draft id is the one-time form token) or return the errors."""
+def submit(
+    draft: RequestDraft, user: AbstractBaseUser, *, not_duplicate_reason: str | None = None
+) -> Case | Errors:
+    """Create the case (once: the draft id is the one-time form token) or return the errors.
+
+    While the request has possible duplicates (`cases.duplicates`) it is refused unless
+    `not_duplicate_reason` ("Submit anyway") says why it is not one."""
     form = _common_form(draft)
     if not form.is_valid():
         return {n: list(m) for n, m in form.errors.items()}
     definitions = current_definitions(draft) if draft.request_type else []
+    check = None
+    if draft.parent_id is None and draft.record_id is not None:
+        subject = case_subject(draft.record, draft.request_type, draft.sub_request)
+        check = duplicate_check(
+            user,
+            record=draft.record,
+            request_type=draft.request_type,
+            sub_request=draft.sub_request,
+            subject=subject,
+            description=form.cleaned_data["description"],
+            confirmed=not_duplicate_reason is not None,
+            reason=not_duplicate_reason or "",
+        )
     try:
         result = submit_case(
             user,
@@ -593,9 +642,12 @@ def submit(draft: RequestDraft, user: AbstractBaseUser) -> Case | Errors:
             subject=form.cleaned_data.get("subject", ""),
             submission_key=str(draft.pk),
             parent=draft.parent,
+            before_create=check,
         )
     except SubmissionInvalid as invalid:
         return invalid.errors
+    except PossibleDuplicates:
+        return {"duplicates": [CHOOSE_DUPLICATE]}
     except LinkNotAllowed as refused:
         return {"parent": [str(refused)]}
     except RecordNotEditable:

@@ -23,6 +23,7 @@ AGENT_COLUMNS = (
     "record",
     "requester",
     "created_at",
+    "sla_due",
 )
 
 
@@ -65,9 +66,10 @@ BUILTIN_VIEWS: dict[str, BuiltinView] = {
         BuiltinView(
             "team-queue",
             "My Teams' Queue",
-            "Open cases of your teams that nobody owns yet: most urgent first, then oldest.",
+            "Open cases of your teams that nobody owns yet: breached first, then at risk, then "
+            "by priority and due time.",
             {"owner": "queue", "team": ["mine"], "status": ["open"]},
-            "-priority,created_at",
+            "-sla,-priority,sla_due",
             ("number", "subject", "team", *AGENT_COLUMNS[2:]),
             for_agents=True,
         ),

@@ -31,13 +31,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from supportdesk.cases.display.formatting import format_answer, person
-from supportdesk.cases.models import Case, Status
+from supportdesk.cases.models import Case, SlaStage, Status
 from supportdesk.catalog.models import RequestType, SubRequest
 from supportdesk.lists.models import RecentView
 from supportdesk.records.models import Kind
+from supportdesk.sla.display import stage_badge
 
 ANSWER = "answer:"
-MAX_COLUMNS = 20
+MAX_COLUMNS = 24
 MAX_SORT_KEYS = 3
 DEFAULT_COLUMNS = ("number", "subject", "status", "priority", "team", "owner", "created_at")
 DEFAULT_SORT = "-created_at"
@@ -92,6 +93,11 @@ def _when(value: dt.datetime | dt.date | None) -> Cell:
 
 def _text(value: Any) -> Cell:
     return Cell(str(value) if value not in (None, "") else "")
+
+
+def _sla_class(case: Case) -> str:
+    badge = stage_badge(case.sla_stage)
+    return f"sla-badge--{badge[1]}" if badge else "sla-badge--on-track"
 
 
 def case_url(case: Case) -> str:
@@ -236,6 +242,24 @@ COLUMNS: dict[str, Column] = {
             lambda c: _when(c.needed_by),
             value=lambda c: c.needed_by,
             kind="date",
+            nullable=True,
+        ),
+        _column(
+            "sla",
+            "SLA",
+            _field("sla_stage"),  # kept by the SLA sweep: 0 on track, 1 at risk, 2 breached
+            lambda c: Cell(SlaStage(c.sla_stage).label, badge=f"badge sla-badge {_sla_class(c)}"),
+            value=lambda c: SlaStage(c.sla_stage).label,
+            kind="int",
+            descending_first=True,
+        ),
+        _column(
+            "sla_due",
+            "Due",
+            _field("sla_due"),  # the next SLA due time: first response, then resolution
+            lambda c: _when(c.sla_due),
+            value=lambda c: c.sla_due,
+            kind="datetime",
             nullable=True,
         ),
         _column(

@@ -5,6 +5,7 @@ so any list is bookmarkable and shareable:
 
     owner=me|queue|any|<username>     created_by=me|<username>     requester=me|<username>
     status=<status>|open (several)    team=<slug>|mine (several)   priority=<priority> (several)
+    sla=on_track|at_risk|breached (several)
     request_type=<name> (several)     sub_request=<name> (several) kind=<record kind> (several)
     record=<external id>              account=<external id of an account>
     created=last_7_days|this_quarter|…   created_from=YYYY-MM-DD   created_to=YYYY-MM-DD
@@ -31,7 +32,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from supportdesk.cases.models import OPEN_STATUSES, Case, CaseWatcher, Priority, Status
+from supportdesk.cases.models import OPEN_STATUSES, Case, CaseWatcher, Priority, SlaStage, Status
 from supportdesk.cases.queries import visible_attachments
 from supportdesk.catalog.models import RequestType, SubRequest
 from supportdesk.lists.models import RecentView
@@ -41,10 +42,15 @@ from supportdesk.records.models import Kind, Record
 from supportdesk.search.queries import search_cases
 
 ME, QUEUE, ANY, OPEN, MINE = "me", "queue", "any", "open", "mine"
+SLA_STAGES = {
+    "on_track": SlaStage.ON_TRACK,
+    "at_risk": SlaStage.AT_RISK,
+    "breached": SlaStage.BREACHED,
+}
 PERSON = "person"  # CaseFilters.owner when an owner is named (then owner_id)
 DATE_FIELDS = {"created": "created_at", "updated": "updated_at", "closed": "closed_at"}
 PEOPLE = ("owner", "created_by", "requester")
-MULTI = ("status", "team", "request_type", "sub_request", "priority", "kind")
+MULTI = ("status", "team", "request_type", "sub_request", "priority", "kind", "sla")
 SINGLE = (
     *PEOPLE,
     "record",
@@ -99,6 +105,7 @@ class CaseFilters:
     sub_request_ids: tuple[int, ...] | None = None
     priorities: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    sla_stages: tuple[int, ...] = ()
     record: str = ""
     account: str = ""
     dates: tuple[tuple[str, DateRange], ...] = ()  # (model field, range)
@@ -251,6 +258,8 @@ class _Parser:
         self.found["kinds"] = tuple(
             self.many("kind", lambda v: v in Kind.values, "a record kind", _choices(Kind.values))
         )
+        stages = self.many("sla", lambda v: v in SLA_STAGES, "an SLA state", _choices(SLA_STAGES))
+        self.found["sla_stages"] = tuple(SLA_STAGES[v] for v in stages)
 
     def records(self) -> None:
         for name in ("record", "account"):
@@ -335,6 +344,7 @@ class _Parser:
             sub_request_ids=found.get("sub_request_ids"),
             priorities=found.get("priorities", ()),
             kinds=found.get("kinds", ()),
+            sla_stages=found.get("sla_stages", ()),
             record=found.get("record", ""),
             account=found.get("account", ""),
             dates=found.get("dates", ()),
@@ -472,6 +482,7 @@ def filter_cases(
         "status__in": f.statuses,
         "priority__in": f.priorities,
         "record__kind__in": f.kinds,
+        "sla_stage__in": f.sla_stages,
         "team_id__in": f.team_ids,
         "request_type_id__in": f.request_type_ids,
         "sub_request_id__in": f.sub_request_ids,

@@ -41,6 +41,7 @@ from supportdesk.lists.filters import (
     MINE,
     OPEN,
     RELATIVE_RANGES,
+    SLA_STAGES,
     raw_params,
 )
 from supportdesk.lists.models import ListView, Visibility
@@ -55,6 +56,7 @@ from supportdesk.lists.queries import (
 )
 from supportdesk.people.models import Team
 from supportdesk.records.models import Kind
+from supportdesk.sla.display import stage_badge
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -142,6 +144,7 @@ class Row:
     url: str
     cells: list[Cell]
     number: str = ""
+    sla: tuple[str, str] | None = None  # the at-risk / breached badge: (label, css class)
 
 
 def view_key(view: ListView | BuiltinView) -> str:
@@ -256,6 +259,7 @@ def filter_fields(
             f("priority", "Priority", "checkboxes", Priority.choices),
             f("team", "Team", "checkboxes", [(MINE, "My teams"), *_teams()]),
             f("kind", "Record kind", "checkboxes", Kind.choices),
+            f("sla", "SLA", "checkboxes", [(k, v.label) for k, v in SLA_STAGES.items()]),
         ],
         "catalog": [
             f("request_type", "Request type", "multiselect", _pairs(catalog.request_type_names)),
@@ -345,7 +349,13 @@ def list_page(
     page, errors, (count, exact) = _paged(request, listing, size)
     saved = isinstance(view, ListView)
     rows = [
-        Row(case_url(c), [col.cell(c) for col in listing.columns], c.number) for c in page.items
+        Row(
+            case_url(c),
+            [col.cell(c) for col in listing.columns],
+            c.number,
+            stage_badge(c.sla_stage),
+        )
+        for c in page.items
     ]
     return {
         "view": view,

@@ -30,11 +30,16 @@ KINDS: tuple[Kind, ...] = (
     Kind("case.reopened", "A case you own was reopened"),
     Kind("case.team_moved", "A case moves to another team"),
     Kind("case.field_changed", "Case details edited"),
+    Kind("case.priority_changed", "A case's priority changes"),
+    Kind("case.info_answered", "Requesters' answers to the team's requests for details"),
     Kind("watcher.added", "You are added as a watcher"),
     Kind("case.linked", "A case is linked to yours"),
     Kind("approval.requested", "Approvals asked of you", always=True),
     Kind("approval.decided", "Approval decisions"),
     Kind("case.rated", "Ratings of your cases"),
+    Kind("case.merged", "A case is merged into another"),
+    Kind("sla.warning", "A case nears its SLA target (75 %)"),
+    Kind("sla.breached", "A case breached its SLA (leads)", always=True),
 )
 BY_KEY = {kind.key: kind for kind in KINDS}
 ALWAYS_CHANNELS = (Channel.BOTH, Channel.IN_APP, Channel.EMAIL)

@@ -54,6 +54,7 @@ JOBS = {
             "NOTIFY_REMINDER_CHECK_SECONDS",
         ),
         Job("housekeeping", "supportdesk.notify.housekeeping.tidy_up", "HOUSEKEEPING_SECONDS"),
+        Job("sla", "supportdesk.sla.engine.sweep", "SLA_CHECK_SECONDS"),
     )
 }
 

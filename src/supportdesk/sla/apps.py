@@ -5,3 +5,6 @@ class SlaConfig(AppConfig):
     name = "supportdesk.sla"
     label = "sla"
     verbose_name = "SLA"
+
+    def ready(self) -> None:
+        from supportdesk.sla import signals  # noqa: F401 (connects the receivers)

@@ -135,6 +135,10 @@ def _created_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
         item.detail = f"Priority {label}, sent to the {context.case.team.queue_name}."
     elif label:
         item.detail = f"Priority {label}."
+    if not_duplicate := event.data.get("not_duplicate"):  # cases.duplicates
+        numbers = ", ".join(not_duplicate.get("candidates") or [])
+        reason = not_duplicate.get("reason", "")
+        item.notes.append(f"Submitted despite possible duplicates ({numbers}): {reason}")
 
 
 def _status_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
@@ -154,6 +158,8 @@ def _status_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None
             item.notes.append(data["note"])
     elif before == Status.CLOSED:
         item.text = "reopened the case"
+        if data.get("unmerged_from"):
+            item.notes.append(f"It is no longer a duplicate of case {data['unmerged_from']}.")
     elif data.get("reply") == "details":
         item.text = "added the missing details"
     elif data.get("reply"):
@@ -221,9 +227,21 @@ def _comment_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
     people = tuple((u, context.name(u)) for u in data.get("mentions") or [])
     item.body = Markdown(data.get("body", ""), people, tuple(data.get("team_handles") or []))
     item.files = list(context.event_files.get(event.pk, []))
+    if data.get("question") and data.get("field_labels"):
+        item.notes.append("Fields to fill in: " + ", ".join(data["field_labels"]) + ".")
     if handles := data.get("team_handles"):
         listed = ", ".join(f"@{h}" for h in handles)
         item.notes.append(f"{listed}: teams are not notified; messages go to individuals.")
+
+
+def _info_answered_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+    data = event.data
+    item.kind, item.text = "field", "filled in the details the team asked for"
+    item.notes.append("Filled in: " + (", ".join(data.get("field_labels") or []) or "—") + ".")
+    if not data.get("changed"):
+        item.notes.append("The answers given before were confirmed; nothing changed.")
+    if data.get("comment"):
+        item.link, item.link_text = f"event-{data['comment']}", "The comment"
 
 
 def _file_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
@@ -245,6 +263,8 @@ def _watcher_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
         item.text = f"mentioned {context.name(username)}, who can now see and follow the case"
     elif event.data.get("reason") == "approval":
         item.text = f"added {context.name(username)} as a watcher, to approve"
+    elif event.data.get("reason") == "merged":
+        item.text = f"added {context.name(username)} as a watcher, from a merged duplicate"
     elif username == actor:
         item.text = "started watching the case"
     else:
@@ -299,6 +319,44 @@ def _linked_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None
         item.detail = f"Team: {team}"
 
 
+def _merged_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+    """On the master: what came with the duplicate; on the duplicate: where it went."""
+    data = event.data
+    item.kind = "merge"
+    if data.get("into") != context.case.number:
+        item.text = f"merged this case into case {data.get('into', '?')}"
+    else:
+        item.text = f"merged case {data.get('from', '?')} into this case"
+        if names := [context.name(u) for u in data.get("watchers") or []]:
+            item.notes.append("New watchers: " + ", ".join(names) + ".")
+        if files := data.get("files"):
+            item.notes.append("Files copied here: " + ", ".join(files) + ".")
+    if data.get("reason"):
+        item.notes.append(f"Reason: {data['reason']}")
+
+
+def _priority_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+    data = event.data
+    before, after = (_priority_label(data.get(k)) for k in ("from", "to"))
+    item.kind, item.text = "field", "changed the priority"
+    item.changes.append(Change("Priority", before, after))
+    if data.get("reason"):
+        item.notes.append(f"Reason: {data['reason']}")
+    if data.get("urgent_reason"):
+        item.notes.append(f"Urgent justification: {data['urgent_reason']}")
+
+
+def _priority_label(value: Any) -> str:
+    return Priority(value).label if value in Priority.values else str(value or "—")
+
+
+def _details_added_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+    item.kind = "other"
+    item.text = "added the details of a new request here instead of opening a duplicate case"
+    if request := event.data.get("request"):
+        item.detail = f"They had asked for {request}; the details are in their comment."
+
+
 def _other_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
     item.text = humanize_key(event.kind.replace(".", " ")).lower()
 
@@ -319,6 +377,10 @@ _BUILDERS = {
     CaseEvent.APPROVAL_REQUESTED: _approval_item,
     CaseEvent.APPROVAL_DECIDED: _approval_item,
     CaseEvent.CLOSE_OVERRIDE: _override_item,
+    CaseEvent.INFO_ANSWERED: _info_answered_item,
+    CaseEvent.MERGED: _merged_item,
+    CaseEvent.DETAILS_ADDED: _details_added_item,
+    CaseEvent.PRIORITY_CHANGED: _priority_item,
 }
 
 
@@ -335,6 +397,8 @@ def feed_usernames(events: Iterable[CaseEvent]) -> set[str]:
             found.update(str(u) for u in data.get("mentions") or [])
         elif event.kind == CaseEvent.APPROVAL_REQUESTED:
             found.update(str(u) for k in ("approvers", "withdrawn") for u in data.get(k) or [])
+        elif event.kind == CaseEvent.MERGED:
+            found.update(str(u) for u in data.get("watchers") or [])
     return found
 
 

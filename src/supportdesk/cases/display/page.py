@@ -20,6 +20,7 @@ from supportdesk.cases.display.formatting import (
     user_names,
 )
 from supportdesk.cases.links import link_panel
+from supportdesk.cases.merge import merge_panel
 from supportdesk.cases.models import (
     Attachment,
     Case,
@@ -37,6 +38,7 @@ from supportdesk.cases.queries import (
 from supportdesk.cases.services import record_snapshot
 from supportdesk.catalog.models import effective_fields
 from supportdesk.markup import render_markdown
+from supportdesk.sla.display import sla_panel
 
 # ---- actions -------------------------------------------------------------------------------
 
@@ -58,7 +60,9 @@ ACTION_URLS = {
     Action.ASSIGN: "cases:assign",
     Action.ASK: "cases:ask",
     Action.HOLD: "cases:hold",
+    Action.CHANGE_PRIORITY: "cases:priority",
     Action.MOVE: "cases:move",
+    Action.MERGE: "cases:merge",
     Action.EDIT: "cases:edit",
     Action.ADD_WATCHER: "cases:watch",
     Action.WITHDRAW: "cases:withdraw",
@@ -160,6 +164,8 @@ def case_page(
         "can_rate": Action.RATE in allowed,
         "rating": rating_of(case),
         "approvals": approvals_panel(case, user),
+        "sla": sla_panel(case),
+        "merged": merge_panel(user, case),  # one query: the master and merged duplicates
     }
 
 

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(models.OrderBy(models.F('sla_stage'), descending=True), models.OrderBy(models.F('priority_rank'), descending=True), models.F('sla_due'), models.F('id'), condition=models.Q(('owner__isnull', True), ('status__in', ('new', 'work_in_progress', 'pending_response', 'on_hold'))), name='case_queue_sla'),
+            index=models.Index(models.OrderBy(models.F('sla_stage'), descending=True), models.OrderBy(models.F('priority_rank'), descending=True), models.F('sla_due'), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('owner__isnull', True), ('status__in', ('new', 'work_in_progress', 'pending_response', 'on_hold'))), name='case_queue_sla'),
         ),
         migrations.AddIndex(
             model_name='case',
