@@ -101,3 +101,14 @@ def test_a_breached_case_is_badged_on_its_page_and_says_so(
 )
 def test_durations_read_in_hours_and_minutes(minutes, text):
     assert business_duration(dt.timedelta(minutes=minutes)) == text
+
+
+def test_other_cases_on_the_record_are_badged(rep, opportunity, deal_desk_agent):
+    late = quote_question(rep, opportunity)
+    Case.objects.filter(pk=late.pk).update(sla_stage=2)
+    case = quote_question(rep, opportunity)
+
+    html = page(deal_desk_agent, case)
+
+    assert f">{late.number}</a>" in html
+    assert 'sla-badge--breached">Breached</span>' in html

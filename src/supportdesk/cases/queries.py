@@ -103,13 +103,14 @@ def cases_on_record_visible_to(user: AbstractBaseUser, record: Record) -> QueryS
 
 def other_cases_on_record(
     user: AbstractBaseUser, case: Case, limit: int
-) -> list[tuple[int, str, str, str]]:
-    """(pk, subject, status, team name) of the other cases on the case's record that the user
-    may see, newest first, at most `limit`: `cases_on_record_visible_to` in one plain query."""
+) -> list[tuple[int, str, str, str, int]]:
+    """(pk, subject, status, team name, SLA stage) of the other cases on the case's record
+    that the user may see, newest first, at most `limit`: `cases_on_record_visible_to` in one
+    plain query."""
     if case.record_id is None or not user.is_authenticated or not user.is_active:
         return []
     sql = (
-        f"SELECT c.id, c.subject, c.status, t.name FROM {_CASE} c"  # noqa: S608
+        f"SELECT c.id, c.subject, c.status, t.name, c.sla_stage FROM {_CASE} c"  # noqa: S608
         f" INNER JOIN {_TEAM} t ON t.id = c.team_id WHERE c.record_id = %s AND c.id <> %s"
     )
     params: list = [case.record_id, case.pk]

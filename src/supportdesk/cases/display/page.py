@@ -38,7 +38,7 @@ from supportdesk.cases.queries import (
 from supportdesk.cases.services import record_snapshot
 from supportdesk.catalog.models import effective_fields
 from supportdesk.markup import render_markdown
-from supportdesk.sla.display import sla_panel
+from supportdesk.sla.display import sla_panel, stage_badge
 
 # ---- actions -------------------------------------------------------------------------------
 
@@ -179,6 +179,7 @@ class OtherCase:
     team: str
     status: str
     status_label: str
+    sla: tuple[str, str] | None  # the at-risk / breached badge: (label, css class)
 
 
 def _other_cases(user: AbstractBaseUser, case: Case) -> list[OtherCase]:
@@ -192,8 +193,9 @@ def _other_cases(user: AbstractBaseUser, case: Case) -> list[OtherCase]:
             team,
             status,
             Status(status).label if status in Status.values else status,
+            stage_badge(stage),
         )
-        for pk, subject, status, team in rows
+        for pk, subject, status, team, stage in rows
     ]
 
 
