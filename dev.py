@@ -156,6 +156,8 @@ def stop_child(process, grace):
 
 def cmd_test(args):
     ensure_venv(DEV_LOCK)
+    if not args:  # the whole suite: one pytest-xdist worker per core (about half the time)
+        args = ["-n", "auto"]
     say(f"running: pytest {' '.join(args)}".rstrip())
     try:
         code = subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT)
