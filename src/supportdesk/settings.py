@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "supportdesk.lists",
     "supportdesk.search",
     "supportdesk.sla",
+    "supportdesk.reports",
     "supportdesk.api",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("supportdesk.lists.urls")),  # before cases: /cases/views/… are lists
     path("", include("supportdesk.cases.urls")),
     path("records/", include("supportdesk.records.urls")),
+    path("reports/", include("supportdesk.reports.urls")),
     path("notifications/", include("supportdesk.notify.urls")),
     path("departments/", include("supportdesk.catalog.urls")),
     path("report-problem/", problem_views.report_problem, name="report_problem"),

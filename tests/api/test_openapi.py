@@ -58,6 +58,8 @@ OPERATIONS = {
     # priority (api/case_priority.py)
     ("post", "/api/v1/cases/{number}/priority"),
     ("get", "/api/v1/records/{external_id}/priority-suggestion"),
+    ("get", "/api/v1/reports"),
+    ("get", "/api/v1/reports/{name}"),
 }
 # Every change to a case: refused (403), hidden (404), stale or raced (409), invalid (422).
 CASE_CHANGES = {

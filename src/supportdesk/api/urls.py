@@ -18,6 +18,7 @@ from supportdesk.api import (
     cases,
     catalog,
     records,
+    reports,
     uploads,
     views_api,
 )
@@ -78,3 +79,4 @@ api.add_router("", case_priority.router)
 api.add_router("", case_info.router)
 api.add_router("", case_merge.router)
 api.add_router("", views_api.router)
+api.add_router("", reports.router)

@@ -1,0 +1,110 @@
+"""What a dashboard is made of, the same for its page, its CSV and its API: figures (one number
+each), charts (categories × series, drawn and shown as a table) and activity lists. Every
+number carries the link to the list of exactly its cases."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: float | int | None  # None: nothing to measure (e.g. no closed cases)
+    unit: str = ""  # "", "%", "h" (hours)
+    url: str = ""  # the cases behind the number
+    note: str = ""
+
+    @property
+    def display(self) -> str:
+        if self.value is None:
+            return "—"
+        number = f"{self.value:.1f}" if isinstance(self.value, float) else str(self.value)
+        return f"{number}%" if self.unit == "%" else f"{number} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    values: list[float | int | None]
+    urls: list[str] = field(default_factory=list)  # one per category ("" for none)
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    kind: str  # "bar", "stacked" (stacked bars) or "line"
+    categories: list[str]
+    series: list[Series]
+    unit: str = ""
+    note: str = ""
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Category by category, for the table alternative."""
+        return [
+            {
+                "category": category,
+                "cells": [(s.values[i], s.urls[i] if i < len(s.urls) else "") for s in self.series],
+            }
+            for i, category in enumerate(self.categories)
+        ]
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    at: Any  # an aware datetime
+    case: str  # number
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    name: str
+    title: str
+    figures: list[Figure]
+    charts: list[Chart] = field(default_factory=list)
+    activity: list[ActivityItem] = field(default_factory=list)
+    subtitle: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def chart(self, key: str) -> Chart | None:
+        return next((c for c in self.charts if c.key == key), None)
+
+
+def chart_csv(chart: Chart) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([chart.title, *(s.label for s in chart.series)])
+    for i, category in enumerate(chart.categories):
+        writer.writerow([category, *(_cell(s.values[i]) for s in chart.series)])
+    return out.getvalue()
+
+
+def dashboard_csv(dashboard: Dashboard) -> str:
+    """The whole dashboard: its figures, then each chart's table, one after another."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([dashboard.title])
+    writer.writerow(["Figure", "Value", "Unit"])
+    for figure in dashboard.figures:
+        writer.writerow([figure.label, _cell(figure.value), figure.unit])
+    for chart in dashboard.charts:
+        writer.writerow([])
+        out.write(chart_csv(chart))
+    return out.getvalue()
+
+
+def _cell(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,132 @@
+"""My requests (every user): my open requests by status, what waits on me, how long my
+requests took to resolve, and what happened on them lately."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count
+from django.urls import reverse
+
+from supportdesk.cases.models import OPEN_STATUSES, Case, CaseEvent, Status, format_number
+from supportdesk.cases.queries import cases_visible_to
+from supportdesk.reports.blocks import ActivityItem, Chart, Dashboard, Figure, Series
+from supportdesk.reports.filters import ReportFilters
+from supportdesk.reports.queries import narrowed
+
+ACTIVITY_ITEMS = 10
+MINE = ("requester", "me")
+
+
+def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
+    mine = narrowed(Case.objects.filter(requester=user), filters)
+    by_status = dict(
+        mine.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    open_total = sum(by_status.values())
+    in_range = mine.filter(created_at__gte=filters.start_at, created_at__lt=filters.end_before)
+    closed = list(
+        mine.filter(closed_at__gte=filters.start_at, closed_at__lt=filters.end_before)
+        .order_by()
+        .values_list("created_at", "closed_at")
+    )
+    hours = [(done - made).total_seconds() / 3600 for made, done in closed]
+    figures = [
+        Figure(
+            "open",
+            "My open requests",
+            open_total,
+            url=filters.cases_url(MINE, ("status", "open"), dated=None),
+        ),
+        Figure(
+            "waiting_on_me",
+            "Waiting on me",
+            by_status.get(Status.PENDING_RESPONSE, 0),
+            url=filters.cases_url(MINE, ("status", Status.PENDING_RESPONSE), dated=None),
+            note="The team asked you something: answer on the case.",
+        ),
+        Figure(
+            "raised",
+            "Raised in the period",
+            in_range.count(),
+            url=filters.cases_url(MINE),
+        ),
+        Figure(
+            "avg_resolution_hours",
+            "Average time to resolution",
+            round(sum(hours) / len(hours), 1) if hours else None,
+            unit="h",
+            url=filters.cases_url(MINE, dated="closed"),
+            note=f"Wall-clock hours from raising to closing, over {len(hours)} requests "
+            "closed in the period.",
+        ),
+    ]
+    statuses = [s for s in Status if s.value in OPEN_STATUSES]
+    chart = Chart(
+        "open_by_status",
+        "My open requests by status",
+        "bar",
+        [s.label for s in statuses],
+        [
+            Series(
+                "requests",
+                "Requests",
+                [by_status.get(s.value, 0) for s in statuses],
+                [filters.cases_url(MINE, ("status", s.value), dated=None) for s in statuses],
+            )
+        ],
+    )
+    return Dashboard(
+        "my-requests",
+        "My requests",
+        figures,
+        [chart],
+        recent_activity(user),
+        subtitle="The requests you raised.",
+    )
+
+
+def recent_activity(user: AbstractBaseUser) -> list[ActivityItem]:
+    """The latest things others did on my requests that I may see (no internal notes)."""
+    events = (
+        CaseEvent.objects.filter(case__in=cases_visible_to(user).filter(requester=user))
+        .filter(internal=False)
+        .exclude(actor=user)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:ACTIVITY_ITEMS]
+    )
+    items = []
+    for event in events:
+        number = format_number(event.case_id)
+        items.append(
+            ActivityItem(
+                event.created_at,
+                number,
+                f"{reverse('cases:detail', args=[number])}?event={event.pk}#event-{event.pk}",
+                describe(event),
+            )
+        )
+    return items
+
+
+def describe(event: CaseEvent) -> str:
+    who = (event.actor.get_full_name() or event.actor.get_username()) if event.actor else "—"
+    data = event.data or {}
+    if event.kind == CaseEvent.STATUS_CHANGED:
+        to = data.get("to", "")
+        label = Status(to).label if to in Status.values else to
+        return f"{who} changed the status to {label}"
+    texts = {
+        CaseEvent.COMMENTED: "commented",
+        CaseEvent.OWNER_CHANGED: "changed the owner",
+        CaseEvent.TEAM_MOVED: "moved the case to another team",
+        CaseEvent.FIELD_CHANGED: f"changed {data.get('label', 'a field')}",
+        CaseEvent.ATTACHMENT_ADDED: "added a file",
+        CaseEvent.PRIORITY_CHANGED: "changed the priority",
+        CaseEvent.MERGED: "merged cases",
+        CaseEvent.APPROVAL_DECIDED: "decided an approval",
+        CaseEvent.LINKED: "linked a case",
+    }
+    return f"{who} {texts.get(event.kind, event.kind.replace('.', ' ').replace('_', ' '))}"
