@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 
 from supportdesk.reports.blocks import Dashboard
-from supportdesk.reports.dashboards import my_requests
+from supportdesk.reports.dashboards import my_requests, my_work
 from supportdesk.reports.filters import ReportFilters
 
 
@@ -34,6 +34,13 @@ DASHBOARDS: dict[str, Entry] = {
             "Your open requests, what waits on you, how long your requests took.",
             _everyone,
             my_requests.build,
+        ),
+        Entry(
+            "my-work",
+            "My work",
+            "The open cases you own by status and age, at risk and breached, what you closed.",
+            my_work.may_open,
+            my_work.build,
         ),
     )
 }
