@@ -25,6 +25,7 @@ from supportdesk.lists.demo import create_views
 from supportdesk.people.models import ApprovalRole, Membership, Team
 from supportdesk.people.queries import teams_by_name
 from supportdesk.records.models import Kind, Record, RecordShare
+from supportdesk.reports import rollups
 from supportdesk.sla.engine import refresh_case_sla, sweep
 
 DEMO_PASSWORD = "supportdesk-demo"  # noqa: S105 — demo accounts only, printed at start
@@ -549,6 +550,7 @@ def _age(case: Case, *, hours: int) -> None:
     CaseEvent.objects.filter(case=case).update(created_at=created)
     case.created_at = case.updated_at = created
     refresh_case_sla(case)
+    rollups.apply(case.pk)
 
 
 def _advance(case: Case, status: str, agent_username: str) -> None:
@@ -561,6 +563,7 @@ def _advance(case: Case, status: str, agent_username: str) -> None:
     case.closed_at = now if status == Status.CLOSED else None
     case.save(update_fields=["owner", "status", "first_response_at", "closed_at"])
     refresh_case_sla(case, now=now)
+    rollups.apply(case.pk)
     CaseEvent.objects.create(
         case=case, kind="case.owner_changed", actor=agent, data={"to": agent.get_username()}
     )

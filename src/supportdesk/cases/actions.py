@@ -35,6 +35,7 @@ from supportdesk.catalog.models import effective_fields
 from supportdesk.catalog.schema import AnswersInvalid, clean_answers
 from supportdesk.notify.services import notify
 from supportdesk.people.models import Membership, Team
+from supportdesk.reports import rollups
 from supportdesk.search.documents import index_case
 from supportdesk.sla.engine import CLOCK_FIELDS, refresh_case_sla
 
@@ -103,6 +104,8 @@ def _save(case: Case, *fields: str) -> None:
     case.save(update_fields=[*fields, "version", "updated_at"])
     if CLOCK_FIELDS.intersection(fields):
         refresh_case_sla(case, now=case.updated_at)
+    if rollups.FACT_FIELDS.intersection(fields):
+        rollups.apply(case.pk)  # the dashboards' rollups, in this transaction
 
 
 def _event(
@@ -649,13 +652,12 @@ def move_case(
     case.owner = None
     case.status = Status.PENDING_RESPONSE if missing else Status.NEW
     case.info_requests += 1 if missing else 0  # asking for the missing details: a round trip
-    _save(case, "team", "request_type", "sub_request", "owner", "status", "info_requests")
     after = {
         "team": case.team.name,
         "request_type": request_type.name,
         "sub_request": sub_request.name if sub_request else None,
     }
-    _event(
+    _event(  # before saving: the rollups count cases with this event as moved
         case,
         CaseEvent.TEAM_MOVED,
         agent,
@@ -664,6 +666,7 @@ def move_case(
         missing=[d["label"] for d in missing],
         fields=[d["name"] for d in missing if d["type"] != "file"],  # the form to answer them
     )
+    _save(case, "team", "request_type", "sub_request", "owner", "status", "info_requests")
     if previous_owner is not None:
         _event(
             case,
@@ -846,6 +849,7 @@ def rate_case(
     )
     _event(case, CaseEvent.RATED, requester, score=score, comment=comment)
     _save(case)
+    rollups.apply(case.pk)  # ratings are counted on the day the case closed
     notify(
         [case.owner],
         kind="case.rated",

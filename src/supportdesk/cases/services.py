@@ -32,6 +32,7 @@ from supportdesk.notify.services import Message, notify, notify_all
 from supportdesk.people.models import Team
 from supportdesk.records.models import Record
 from supportdesk.records.queries import can_edit_record
+from supportdesk.reports import rollups
 from supportdesk.search.documents import index_case
 from supportdesk.sla.engine import start_clock
 
@@ -357,6 +358,7 @@ def _create_case(
     _created_notices(case, requester, request_type.team, created)
     if parent is not None:
         _record_link(case, parent, actor=requester, now=now)
+    rollups.apply(case.pk, new=True)  # the dashboards' rollups, in this transaction
     return case, attachments, links
 
 
