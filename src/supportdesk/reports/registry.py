@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 
 from supportdesk.reports.blocks import Dashboard
-from supportdesk.reports.dashboards import my_requests, my_work
+from supportdesk.reports.dashboards import my_requests, my_work, team
 from supportdesk.reports.filters import ReportFilters
 
 
@@ -41,6 +41,13 @@ DASHBOARDS: dict[str, Entry] = {
             "The open cases you own by status and age, at risk and breached, what you closed.",
             my_work.may_open,
             my_work.build,
+        ),
+        Entry(
+            "team",
+            "Team",
+            "Your team's backlog, flow, response and resolution times, SLA and quality rates.",
+            team.may_open,
+            team.build,
         ),
     )
 }
