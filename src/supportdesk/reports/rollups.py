@@ -518,13 +518,15 @@ def totals(
     request_type_ids: Sequence[int] | None = None,
     priorities: Sequence[str] | None = None,
     group_by: Sequence[str] = ("team",),
+    counts: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Summed measures from `start_day` to `end_day` (both included), one row per group.
 
     `group_by` takes any of "day", "team", "request_type", "priority" (rows ordered by them;
     () gives one row). A row holds its group values under those names (ids for team and
     request type), every measure of `models.COUNTS`, and `frt_buckets` / `res_buckets`: the
-    histogram counts to pass to `percentile`.
+    histogram counts to pass to `percentile`. With `counts`, only those measures are summed
+    (no histograms): a chart of two measures per day need not sum a hundred.
     """
     rows = DailyRollup.objects.filter(day__range=(start_day, end_day))
     if team_ids is not None:
@@ -533,21 +535,43 @@ def totals(
         rows = rows.filter(request_type_id__in=request_type_ids)
     if priorities is not None:
         rows = rows.filter(priority__in=priorities)
-    sums = {f"sum_{m}": Sum(m) for m in MEASURES}
+    chosen = tuple(counts) if counts is not None else COUNTS
+    summed = (*chosen, *FRT_BUCKETS, *RES_BUCKETS) if counts is None else chosen
+    sums = {f"sum_{m}": Sum(m) for m in summed}
     if not group_by:
-        return [_total_row({}, rows.aggregate(**sums))]
+        return [_total_row({}, rows.aggregate(**sums), chosen, histograms=counts is None)]
     columns = [GROUPS[name] for name in group_by]
     found = rows.order_by(*columns).values(*columns).annotate(**sums)
-    out = [_total_row({name: row[GROUPS[name]] for name in group_by}, row) for row in found]
+    out = [
+        _total_row({n: row[GROUPS[n]] for n in group_by}, row, chosen, histograms=counts is None)
+        for row in found
+    ]
     # Rows whose cases all changed key since keep zeros: such groups are left out.
-    return [row for row in out if any(row[m] for m in COUNTS)]
+    return [row for row in out if any(row[m] for m in chosen)]
 
 
-def _total_row(group: dict[str, Any], sums: dict[str, Any]) -> dict[str, Any]:
+def add_up(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The sum of `totals` rows (with histograms): e.g. a team's totals from its rows by
+    request type, without a second query."""
+    out: dict[str, Any] = dict.fromkeys(COUNTS, 0)
+    out["frt_buckets"] = [0] * len(FRT_BUCKETS)
+    out["res_buckets"] = [0] * len(RES_BUCKETS)
+    for row in rows:
+        for m in COUNTS:
+            out[m] += row[m]
+        for name in ("frt_buckets", "res_buckets"):
+            out[name] = [a + b for a, b in zip(out[name], row[name], strict=True)]
+    return out
+
+
+def _total_row(
+    group: dict[str, Any], sums: dict[str, Any], counts: Sequence[str], *, histograms: bool
+) -> dict[str, Any]:
     row = dict(group)
-    row.update({m: sums[f"sum_{m}"] or 0 for m in COUNTS})
-    row["frt_buckets"] = [sums[f"sum_{m}"] or 0 for m in FRT_BUCKETS]
-    row["res_buckets"] = [sums[f"sum_{m}"] or 0 for m in RES_BUCKETS]
+    row.update({m: sums[f"sum_{m}"] or 0 for m in counts})
+    if histograms:
+        row["frt_buckets"] = [sums[f"sum_{m}"] or 0 for m in FRT_BUCKETS]
+        row["res_buckets"] = [sums[f"sum_{m}"] or 0 for m in RES_BUCKETS]
     return row
 
 
