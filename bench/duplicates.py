@@ -32,7 +32,6 @@ shown. It prints both overall and by category, and the check's latency p50/p99.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import statistics
@@ -42,6 +41,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import seed_data
 from _common import database_name, pct, throwaway_env
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -227,17 +227,6 @@ def text(rng: random.Random, topic: str, values: dict[str, str], avoid: int = -1
     choices = [i for i in range(len(TOPICS[topic])) if i != avoid]
     i = rng.choice(choices)
     return TOPICS[topic][i].format(**values), i
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def catalog_choices(kind: str) -> list[tuple]:
@@ -472,7 +461,8 @@ def main() -> None:
 
     env, tmp = throwaway_env()
     try:
-        setup_django(env)
+        seed_data.setup_django(env)
+        seed_data.migrate()
         from supportdesk.cases import duplicates
 
         rng = random.Random(args.seed)

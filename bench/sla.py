@@ -17,24 +17,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import shutil
 import time
 
+import seed_data
 from _common import database_name, pct, throwaway_env
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("loadcatalog", verbosity=0)
 
 
 def build(n: int, days: float, seed: int) -> list[int]:
@@ -100,7 +88,8 @@ def main() -> None:
     args = parser.parse_args()
     env, tmp = throwaway_env()
     try:
-        setup_django(env)
+        seed_data.setup_django(env)
+        seed_data.migrate()
         from django.db import transaction
         from django.utils import timezone
 

@@ -112,7 +112,12 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
             url=filters.cases_url(MINE, dated="closed"),
         ),
     ]
-    charts = [_status_by_age(rows, filters, today), _closed_per_day(mine, filters)]
+    charts = [
+        status_by_age(
+            rows, filters, "open_by_status_and_age", "My open cases by status and age", MINE
+        ),
+        _closed_per_day(mine, filters),
+    ]
     return Dashboard("my-work", "My work", figures, charts, subtitle="The cases you own.")
 
 
@@ -128,13 +133,16 @@ def _open_by_status(mine: QuerySet[Case], today: dt.date) -> dict[str, dict[str,
     return {row.pop("status"): row for row in found}
 
 
-def _status_by_age(
-    rows: dict[str, dict[str, int]], filters: ReportFilters, today: dt.date
+def status_by_age(
+    rows: dict[str, dict[str, int]], filters: ReportFilters, key: str, title: str, *mine: tuple
 ) -> Chart:
+    """Open cases by status (categories) and age bucket (series), from `rows` of status →
+    bucket → count; `mine` narrows the segments' links (e.g. to the user's own cases)."""
+    today = timezone.localdate()
     statuses = [s for s in Status if s.value in OPEN_STATUSES]
     return Chart(
-        "open_by_status_and_age",
-        "My open cases by status and age",
+        key,
+        title,
         "stacked",
         [s.label for s in statuses],
         [
@@ -143,7 +151,7 @@ def _status_by_age(
                 bucket.label,
                 [rows.get(s.value, {}).get(bucket.key, 0) for s in statuses],
                 [
-                    filters.cases_url(MINE, ("status", s.value), *bucket.params(today), dated=None)
+                    filters.cases_url(*mine, ("status", s.value), *bucket.params(today), dated=None)
                     for s in statuses
                 ],
             )

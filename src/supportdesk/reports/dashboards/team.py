@@ -12,19 +12,20 @@ case under its current team, request type and priority; "in" by the day it was r
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 
-from supportdesk.cases.models import OPEN_STATUSES, Case, Status
+from supportdesk.cases.models import OPEN_STATUSES, Case
 from supportdesk.catalog.models import RequestType
 from supportdesk.people.models import Membership, Team
 from supportdesk.people.queries import team_roles_of
 from supportdesk.reports import rollups
 from supportdesk.reports.blocks import Chart, Dashboard, Figure, Series
-from supportdesk.reports.dashboards.my_work import AGE_BUCKETS
+from supportdesk.reports.dashboards.my_work import AGE_BUCKETS, status_by_age
 from supportdesk.reports.filters import ReportFilters
 from supportdesk.reports.queries import narrowed
 
@@ -45,15 +46,7 @@ def may_open(user: AbstractBaseUser) -> bool:
 def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
     led = teams_led_by(user)
     team = _chosen_team(led, filters)
-    scoped = ReportFilters(
-        preset=filters.preset,
-        start=filters.start,
-        end=filters.end,
-        teams=(team,),
-        request_types=filters.request_types,
-        request_type_ids=filters.request_type_ids,
-        priorities=filters.priorities,
-    )
+    scoped = replace(filters, teams=(team,))
     by_type = _totals(scoped, group_by=("request_type",))
     totals = rollups.add_up(by_type)  # the same rows, added up: no second scan
     backlog = _backlog(scoped)
@@ -116,7 +109,7 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
         ),
     ]
     charts = [
-        _backlog_chart(backlog, scoped),
+        status_by_age(backlog, scoped, "backlog", "Backlog by status and age"),
         _in_out_per_week(scoped),
         _by_request_type(scoped, by_type),
         _satisfaction(totals),
@@ -189,30 +182,6 @@ def _backlog(filters: ReportFilters) -> dict[str, dict[str, int]]:
         .annotate(**counts)
     )
     return {row.pop("status"): row for row in found}
-
-
-def _backlog_chart(backlog: dict[str, dict[str, int]], filters: ReportFilters) -> Chart:
-    today = timezone.localdate()
-    statuses = [s for s in Status if s.value in OPEN_STATUSES]
-    return Chart(
-        "backlog",
-        "Backlog by status and age",
-        "stacked",
-        [s.label for s in statuses],
-        [
-            Series(
-                bucket.key,
-                bucket.label,
-                [backlog.get(s.value, {}).get(bucket.key, 0) for s in statuses],
-                [
-                    filters.cases_url(("status", s.value), *bucket.params(today), dated=None)
-                    for s in statuses
-                ],
-            )
-            for bucket in AGE_BUCKETS
-        ],
-        note="Age in calendar days since the case was raised.",
-    )
 
 
 def _in_out_per_week(filters: ReportFilters) -> Chart:
