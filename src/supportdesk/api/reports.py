@@ -51,6 +51,19 @@ class ChartOut(Schema):
     note: str
 
 
+class CellOut(Schema):
+    value: str | float | int | None
+    url: str = Field(description="The list of the cases behind the value, if any.")
+
+
+class TableOut(Schema):
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[CellOut]]
+    note: str
+
+
 class ActivityOut(Schema):
     at: dt.datetime
     case: str
@@ -71,6 +84,7 @@ class DashboardOut(Schema):
     period: PeriodOut
     figures: list[FigureOut]
     charts: list[ChartOut]
+    tables: list[TableOut] = Field(default_factory=list, description="Plain lists.")
     activity: list[ActivityOut]
 
 
@@ -85,7 +99,7 @@ def report_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/reports/{name}", response={200: DashboardOut, **problems(401, 404, 422)})
 def report_detail(request: HttpRequest, name: str) -> dict[str, Any]:
-    """One dashboard's figures, charts and activity for the filters in the query string."""
+    """One dashboard's figures, charts, tables and activity for the filters in the query string."""
     entry = dashboard_for(request.auth, name)
     if entry is None:
         raise Http404("No such dashboard.")

@@ -1,6 +1,6 @@
 """What a dashboard is made of, the same for its page, its CSV and its API: figures (one number
-each), charts (categories × series, drawn and shown as a table) and activity lists. Every
-number carries the link to the list of exactly its cases."""
+each), charts (categories × series, drawn and shown as a table), plain tables and activity
+lists. Every number carries the link to the list of exactly its cases."""
 
 from __future__ import annotations
 
@@ -58,6 +58,23 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Cell:
+    value: str | float | int | None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A plain list (e.g. request types never used): rows of cells under column headings."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ActivityItem:
     at: Any  # an aware datetime
     case: str  # number
@@ -73,12 +90,16 @@ class Dashboard:
     charts: list[Chart] = field(default_factory=list)
     activity: list[ActivityItem] = field(default_factory=list)
     subtitle: str = ""
+    tables: list[Table] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def chart(self, key: str) -> Chart | None:
         return next((c for c in self.charts if c.key == key), None)
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
 
 
 def chart_csv(chart: Chart) -> str:
@@ -90,8 +111,18 @@ def chart_csv(chart: Chart) -> str:
     return out.getvalue()
 
 
+def table_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([table.title])
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([_cell(cell.value) for cell in row])
+    return out.getvalue()
+
+
 def dashboard_csv(dashboard: Dashboard) -> str:
-    """The whole dashboard: its figures, then each chart's table, one after another."""
+    """The whole dashboard: its figures, then each chart's table and each list."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([dashboard.title])
@@ -101,10 +132,13 @@ def dashboard_csv(dashboard: Dashboard) -> str:
     for chart in dashboard.charts:
         writer.writerow([])
         out.write(chart_csv(chart))
+    for table in dashboard.tables:
+        writer.writerow([])
+        out.write(table_csv(table))
     return out.getvalue()
 
 
-def _cell(value: float | int | None) -> str:
+def _cell(value: str | float | int | None) -> str:
     if value is None:
         return ""
     return f"{value:.2f}" if isinstance(value, float) else str(value)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 
 from supportdesk.reports.blocks import Dashboard
-from supportdesk.reports.dashboards import my_requests, my_work, team
+from supportdesk.reports.dashboards import my_requests, my_work, operations, team
 from supportdesk.reports.filters import ReportFilters
 
 
@@ -48,6 +48,13 @@ DASHBOARDS: dict[str, Entry] = {
             "Your team's backlog, flow, response and resolution times, SLA and quality rates.",
             team.may_open,
             team.build,
+        ),
+        Entry(
+            "operations",
+            "Operations",
+            "Every team side by side, trends over time, and which request types to fix.",
+            operations.may_open,
+            operations.build,
         ),
     )
 }

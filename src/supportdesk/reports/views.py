@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from supportdesk.cases.models import Priority
 from supportdesk.people.models import Team
-from supportdesk.reports.blocks import chart_csv, dashboard_csv
+from supportdesk.reports.blocks import Chart, chart_csv, dashboard_csv, table_csv
 from supportdesk.reports.filters import PRESETS, parse_report_filters
 from supportdesk.reports.registry import dashboard_for, dashboards_for
 
@@ -30,11 +30,14 @@ def dashboard(request: HttpRequest, name: str) -> HttpResponse:
     board = entry.build(request.user, filters)
     if request.GET.get("format") == "csv":
         key = request.GET.get("chart")
-        chart = board.chart(key) if key else None
-        if key and chart is None:
+        part = (board.chart(key) or board.table(key)) if key else None
+        if key and part is None:
             raise Http404("No such chart.")
-        text = chart_csv(chart) if chart else dashboard_csv(board)
-        filename = f"{name}-{chart.key}.csv" if chart else f"{name}.csv"
+        if part is None:
+            text = dashboard_csv(board)
+        else:
+            text = chart_csv(part) if isinstance(part, Chart) else table_csv(part)
+        filename = f"{name}-{part.key}.csv" if part else f"{name}.csv"
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

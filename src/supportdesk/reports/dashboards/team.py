@@ -27,6 +27,7 @@ from supportdesk.reports import rollups
 from supportdesk.reports.blocks import Chart, Dashboard, Figure, Series
 from supportdesk.reports.dashboards.my_work import AGE_BUCKETS, status_by_age
 from supportdesk.reports.filters import ReportFilters
+from supportdesk.reports.measures import average_rating, percent, ratings, time_figures
 from supportdesk.reports.queries import narrowed
 
 TOP_RECORDS = 10
@@ -59,11 +60,11 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
         ),
         Figure("in", "Cases in", totals["opened"], url=scoped.cases_url()),
         Figure("out", "Cases out", totals["closed"], url=scoped.cases_url(dated="closed")),
-        *_time_figures(totals, scoped),
+        *time_figures(totals, scoped),
         Figure(
             "sla_compliance",
             "SLA met",
-            _percent(totals["sla_met"], totals["sla_met"] + totals["sla_breached"]),
+            percent(totals["sla_met"], totals["sla_met"] + totals["sla_breached"]),
             unit="%",
             url=scoped.cases_url(dated="closed"),
             note=f"{totals['sla_breached']} closed cases breached their SLA.",
@@ -71,41 +72,41 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
         Figure(
             "moved_rate",
             "Moved to another team",
-            _percent(totals["moved"], totals["opened"]),
+            percent(totals["moved"], totals["opened"]),
             unit="%",
             note="Of the cases raised: sent to the wrong team first.",
         ),
         Figure(
             "info_rate",
             "Needed more information",
-            _percent(totals["info_needed"], totals["opened"]),
+            percent(totals["info_needed"], totals["opened"]),
             unit="%",
             note="Of the cases raised: the team had to ask the requester.",
         ),
         Figure(
             "urgent_rate",
             "Marked urgent",
-            _percent(totals["urgent_requested"], totals["opened"]),
+            percent(totals["urgent_requested"], totals["opened"]),
             unit="%",
             url=scoped.cases_url(("priority", "urgent")),
         ),
         Figure(
             "downgrade_rate",
             "Urgent requests downgraded",
-            _percent(totals["downgraded"], totals["urgent_requested"]),
+            percent(totals["downgraded"], totals["urgent_requested"]),
             unit="%",
         ),
         Figure(
             "duplicate_rate",
             "Closed as duplicates",
-            _percent(totals["duplicates"], totals["closed"]),
+            percent(totals["duplicates"], totals["closed"]),
             unit="%",
         ),
         Figure(
             "satisfaction",
             "Satisfaction",
-            _average_rating(totals),
-            note=f"Average of {_ratings(totals)} ratings (1–5).",
+            average_rating(totals),
+            note=f"Average of {ratings(totals)} ratings (1–5).",
         ),
     ]
     charts = [
@@ -147,28 +148,6 @@ def _totals(
         group_by=group_by,
         counts=counts,
     )
-
-
-def _time_figures(totals: dict, filters: ReportFilters) -> list[Figure]:
-    figures = []
-    for key, label, buckets, dated in (
-        ("frt", "First response", totals["frt_buckets"], "created"),
-        ("resolution", "Resolution", totals["res_buckets"], "closed"),
-    ):
-        for p in (50, 90):
-            minutes = rollups.percentile(buckets, p)
-            name = "median" if p == 50 else "90th percentile"
-            figures.append(
-                Figure(
-                    f"{key}_p{p}",
-                    f"{label}, {name}",
-                    round(minutes / 60, 1) if minutes is not None else None,
-                    unit="h",
-                    url=filters.cases_url(dated=dated),
-                    note="Business hours." if p == 50 else "",
-                )
-            )
-    return figures
 
 
 def _backlog(filters: ReportFilters) -> dict[str, dict[str, int]]:
@@ -253,17 +232,17 @@ def _by_request_type(filters: ReportFilters, rows: list[dict]) -> Chart:
             Series(
                 "sla_met",
                 "SLA met (%)",
-                values(lambda r: _percent(r["sla_met"], r["sla_met"] + r["sla_breached"])),
+                values(lambda r: percent(r["sla_met"], r["sla_met"] + r["sla_breached"])),
             ),
             Series(
                 "info_rate",
                 "Needed more information (%)",
-                values(lambda r: _percent(r["info_needed"], r["opened"])),
+                values(lambda r: percent(r["info_needed"], r["opened"])),
             ),
             Series(
                 "moved_rate",
                 "Moved to another team (%)",
-                values(lambda r: _percent(r["moved"], r["opened"])),
+                values(lambda r: percent(r["moved"], r["opened"])),
             ),
         ],
     )
@@ -311,18 +290,3 @@ def _top_records(filters: ReportFilters) -> Chart:
             )
         ],
     )
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-def _ratings(totals: dict) -> int:
-    return sum(totals[f"rating_{s}"] for s in range(1, 6))
-
-
-def _average_rating(totals: dict) -> float | None:
-    count = _ratings(totals)
-    if not count:
-        return None
-    return round(sum(s * totals[f"rating_{s}"] for s in range(1, 6)) / count, 2)
