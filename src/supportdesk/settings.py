@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "supportdesk.sla",
     "supportdesk.reports",
     "supportdesk.api",
+    "supportdesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +160,7 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # the file 
 TASKS = {
     "default": {
         "BACKEND": tasks_backend(env_str("TASKS_BACKEND", "database")),
-        "QUEUES": ["default", "email"],
+        "QUEUES": ["default", "email", "webhooks"],
     }
 }
 # Email notifications: retries with exponential backoff and jitter, then a recorded failure.
@@ -168,6 +169,12 @@ NOTIFY_RETRY_BASE_SECONDS = env_float("NOTIFY_RETRY_BASE_SECONDS", 30)
 NOTIFY_RETRY_MAX_SECONDS = env_float("NOTIFY_RETRY_MAX_SECONDS", 3600)
 # A send that started this long ago and never finished belongs to a dead worker: sent again.
 NOTIFY_SEND_LEASE_SECONDS = env_float("NOTIFY_SEND_LEASE_SECONDS", 300)
+# Webhooks (supportdesk.webhooks): a POST's timeout, the waits between attempts, how many
+# attempts, and whether endpoints may be on private or loopback addresses (off: SSRF).
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_RETRY_DELAYS_SECONDS = [60, 300, 1800, 7200, 21600]
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 # How often the periodic jobs run (self-rescheduling tasks, no cron).
 NOTIFY_SWEEP_SECONDS = env_float("NOTIFY_SWEEP_SECONDS", 60)
 NOTIFY_DIGEST_CHECK_SECONDS = env_float("NOTIFY_DIGEST_CHECK_SECONDS", 600)
@@ -191,6 +198,9 @@ ATTACHMENT_EXTENSIONS = env_list(
     ],
 )
 UPLOAD_TTL_HOURS = env_int("UPLOAD_TTL_HOURS", 24)
+# API requests per token (per user for browser-session calls): "<N>/<second|minute|hour|day>",
+# or "off". Over it: 429 with Retry-After. Counted in the cache (see supportdesk.api.ratelimit).
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/minute")
 CASE_REOPEN_DAYS = env_int("CASE_REOPEN_DAYS", 14)
 # The wizard's suggested priority from the record (cases/priority_rules.py).
 PRIORITY_RULES = env_list("PRIORITY_RULES", ["close_soon", "quarter_end", "renewal_soon"])

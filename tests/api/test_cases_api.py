@@ -498,9 +498,10 @@ def test_the_list_shows_nothing_the_caller_may_not_see(api_client, outsider, cas
 # email task, delivery), the team's agents (none here), release (BEGIN/COMMIT outside tests);
 # then for the answer, the watchers and the caller's role in the team (for `actions`); and
 # the team's SLA settings for the clock (hours, policies: cached, read here as the cache is new);
-# the dashboards' rollups (reports.rollups): the case's facts, its day's row (an update; here,
-# the day's first case, a savepoint and an insert), and the case's rollup state.
-POST_CASE_QUERIES = 28
+# the dashboards' rollups (reports.rollups): the case's facts, its day's and its month's rows
+# (an update each; here, the first case of both, a savepoint and an insert each), and the
+# case's rollup state; the active webhook subscriptions (cached; read here as the cache is new).
+POST_CASE_QUERIES = 33
 
 
 def test_creating_a_case_takes_a_fixed_small_number_of_queries(

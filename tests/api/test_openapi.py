@@ -60,6 +60,18 @@ OPERATIONS = {
     ("get", "/api/v1/records/{external_id}/priority-suggestion"),
     ("get", "/api/v1/reports"),
     ("get", "/api/v1/reports/{name}"),
+    # personal API tokens (api/tokens.py)
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{token_id}"),
+    # webhooks, for admins (webhooks/api.py)
+    ("get", "/api/v1/webhooks"),
+    ("post", "/api/v1/webhooks"),
+    ("get", "/api/v1/webhooks/{webhook_id}"),
+    ("patch", "/api/v1/webhooks/{webhook_id}"),
+    ("delete", "/api/v1/webhooks/{webhook_id}"),
+    ("get", "/api/v1/webhooks/{webhook_id}/deliveries"),
+    ("post", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
 }
 # Every change to a case: refused (403), hidden (404), stale or raced (409), invalid (422).
 CASE_CHANGES = {

@@ -1,4 +1,4 @@
-"""`supportdesk user add` and `supportdesk token create`, driven through call_command."""
+"""`supportdesk user add` and `supportdesk token create|revoke`, driven through call_command."""
 
 from __future__ import annotations
 
@@ -151,6 +151,17 @@ def test_token_create_for_an_unknown_user_or_with_bad_options_fails(alice):
     with pytest.raises(CommandError, match="--expires-days"):
         cli("token", "create", "alice", "--expires-days", "0")
     assert not ApiToken.objects.exists()
+
+
+def test_token_revoke_revokes_once_and_knows_unknown_ids(alice):
+    cli("token", "create", "alice", "--name", "laptop")
+    token = ApiToken.objects.get(user=alice)
+    assert "revoked." in cli("token", "revoke", str(token.pk))
+    token.refresh_from_db()
+    assert token.revoked_at is not None and not token.is_usable
+    assert "already revoked" in cli("token", "revoke", str(token.pk))
+    with pytest.raises(CommandError, match="No token with id 999"):
+        cli("token", "revoke", "999")
 
 
 def test_user_upsert_rejects_an_unknown_role_and_leaves_new_users_without_a_password(teams):

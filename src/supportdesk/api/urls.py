@@ -19,11 +19,14 @@ from supportdesk.api import (
     catalog,
     records,
     reports,
+    tokens,
     uploads,
     views_api,
 )
 from supportdesk.api.auth import API_AUTH, signed_in
 from supportdesk.api.errors import PROBLEM_CONTENT_TYPE, install_error_handlers
+from supportdesk.api.ratelimit import ApiRateLimit
+from supportdesk.webhooks import api as webhooks_api
 
 DESCRIPTION = """\
 Request support on CRM records and follow the cases.
@@ -40,6 +43,11 @@ commenting or attaching files to a case.
 **Changes** to a case accept its `version` as last read: if the case changed since, nothing is
 changed and the answer is 409 with the current `version`. Taking a case someone else took first
 is also a 409. Each case lists the `actions` the caller may take now.
+
+**Rate limit**: each token (or signed-in user) may send so many requests per period (setting
+`API_RATE_LIMIT`, by default 600 a minute); beyond it the answer is 429 with `Retry-After`.
+
+**Tokens** are created and revoked on the Settings › API tokens page or with `/tokens`.
 """
 
 
@@ -65,6 +73,7 @@ api = SupportdeskAPI(
     urls_namespace="api",
     auth=API_AUTH,
     docs_decorator=signed_in,
+    throttle=[ApiRateLimit()],  # after authentication, on every operation
 )
 install_error_handlers(api)
 api.add_router("", catalog.router)
@@ -80,3 +89,5 @@ api.add_router("", case_info.router)
 api.add_router("", case_merge.router)
 api.add_router("", views_api.router)
 api.add_router("", reports.router)
+api.add_router("", webhooks_api.router)
+api.add_router("", tokens.router)

@@ -35,6 +35,7 @@ from supportdesk.records.queries import can_edit_record
 from supportdesk.reports import rollups
 from supportdesk.search.documents import index_case
 from supportdesk.sla.engine import start_clock
+from supportdesk.webhooks.outbox import case_event_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -349,6 +350,7 @@ def _create_case(
         data={"priority": case.priority, "team": request_type.team_id, **(created_data or {})},
         created_at=now,
     )
+    case_event_recorded(created)  # the webhooks it causes, queued in this transaction
     links = [
         CaseWatcher.objects.create(case=case, user=requester, added_by=requester, created_at=now)
     ]

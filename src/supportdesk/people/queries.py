@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from supportdesk.people.models import Membership, Team
+from supportdesk.people.models import ApiToken, Membership, Team
+
+TOKEN_STATES = ("active", "expired", "revoked")
 
 
 def team_roles_of(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
@@ -35,3 +39,25 @@ def teams_by_name(name: str) -> Team | None:
         if team.name == name or name in team.aliases:
             return team
     return None
+
+
+def token_state(token: ApiToken) -> str:
+    """'revoked', 'expired' or 'active' (revoked wins over expired)."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        return "expired"
+    return "active"
+
+
+def tokens_in_state(tokens: QuerySet[ApiToken], state: str) -> QuerySet[ApiToken]:
+    """Narrow `tokens` to one of TOKEN_STATES; any other value leaves them all."""
+    now = timezone.now()
+    expired = Q(expires_at__isnull=False, expires_at__lte=now)
+    if state == "revoked":
+        return tokens.filter(revoked_at__isnull=False)
+    if state == "expired":
+        return tokens.filter(expired, revoked_at__isnull=True)
+    if state == "active":
+        return tokens.filter(revoked_at__isnull=True).exclude(expired)
+    return tokens

@@ -129,3 +129,13 @@ def token_create(
         expires_at=expires_at,
     )
     return token, raw
+
+
+def token_revoke(token: ApiToken) -> bool:
+    """Revoke the token from now on. Idempotent: False (and nothing changes) when it was
+    revoked already."""
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token.refresh_from_db(fields=["revoked_at"])
+    return bool(revoked)

@@ -20,9 +20,9 @@ def default_worker_id() -> str:
 
 class Command(DatabaseWorkerCommand):
     help = (
-        "Run a background worker: emails, digests, reminders and housekeeping. Run as many as "
-        "you like, on as many machines: they share the queue in the database. SIGTERM or "
-        "Ctrl+C lets the current task finish, then stops."
+        "Run a background worker: emails, webhooks, digests, reminders and housekeeping. "
+        "Run as many as you like, on as many machines: they share the queue in the database. "
+        "SIGTERM or Ctrl+C lets the current task finish, then stops."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:

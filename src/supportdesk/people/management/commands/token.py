@@ -1,4 +1,5 @@
-"""`supportdesk token create USERNAME [--name N] [--scope read|read+write] [--expires-days N]`"""
+"""`supportdesk token create USERNAME [--name N] [--scope read|read+write] [--expires-days N]`
+and `supportdesk token revoke ID` (the id is on Settings › API tokens and in GET /tokens)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from supportdesk.people.models import ApiToken
-from supportdesk.people.services import PeopleError, token_create
+from supportdesk.people.services import PeopleError, token_create, token_revoke
 
 
 def _days(raw: str) -> int:
@@ -37,8 +38,13 @@ class Command(BaseCommand):
             metavar="N",
             help="expire after N days (default: never)",
         )
+        revoke = actions.add_parser("revoke", help="revoke a token: it stops working at once")
+        revoke.add_argument("id", type=int)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "revoke":
+            self._revoke(options["id"])
+            return
         User = get_user_model()
         try:
             user = User.objects.get_by_natural_key(options["username"])
@@ -60,3 +66,10 @@ class Command(BaseCommand):
         )
         self.stdout.write("Shown once; only its hash is stored. The token is the next line:")
         self.stdout.write(raw)
+
+    def _revoke(self, pk: int) -> None:
+        token = ApiToken.objects.select_related("user").filter(pk=pk).first()
+        if token is None:
+            raise CommandError(f"No token with id {pk}.")
+        done = "revoked" if token_revoke(token) else "was already revoked"
+        self.stdout.write(f"Token {token.name!r} of {token.user.get_username()} {done}.")
