@@ -13,6 +13,7 @@ from django.test import Client
 from supportdesk.cases import actions
 from supportdesk.catalog.models import RequestType
 from supportdesk.catalog.queries import resolve_choice
+from supportdesk.reports.dashboards import catalog_use
 from supportdesk.reports.rollups import verify
 from tests.conftest import team
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, quote_question
@@ -112,7 +113,8 @@ def test_teams_side_by_side(admin_user, work):
     assert [values["in"][desk], values["out"][desk], values["backlog"][desk]] == [6, 2, 4]
     assert [values["in"][billing], values["out"][billing], values["backlog"][billing]] == [2, 1, 1]
     assert values["in"][sales_ops] == 0  # its case counts under the team it was moved to
-    assert values["moved_rate"][desk] == round(100 / 6, 1)
+    # …but as raised with Sales Operations, and moved out of it
+    assert values["moved_rate"][sales_ops] == 100.0 and values["moved_rate"][desk] == 0.0
     assert values["info_rate"][desk] == round(200 / 6, 1)
     assert values["satisfaction"][desk] == 4.0 and values["satisfaction"][billing] is None
     assert values["sla_met"][desk] == 100.0
@@ -162,9 +164,7 @@ def test_catalog_analytics(admin_user, work):
     data = dashboard(admin_user)
     found = charts(data)
     moved = found["most_moved"]
-    assert moved["categories"] == ["Deal Desk · Quote Help"]  # Billing's 2 cases are too few
-    assert series(moved)["rate"]["values"] == [round(100 / 6, 1)]
-    assert series(moved)["count"]["values"] == [1]
+    assert moved["categories"] == []  # Sales Operations · Other: one case raised, too few
     info = found["most_info_needed"]
     assert info["categories"] == ["Deal Desk · Quote Help"]
     assert series(info)["count"]["values"] == [2]
@@ -178,13 +178,24 @@ def test_catalog_analytics(admin_user, work):
     active = RequestType.objects.filter(is_active=True)
     used = {("Deal Desk", "Quote Help"), ("Billing", "Internal Support")}
     assert not unused & used
-    assert ("Sales Operations", "Other") in unused  # its one case was moved away
-    raised = active.filter(
-        team__name__in=["Deal Desk", "Billing"],
-        name__in=["Quote Help", "Internal Support"],
-        kind="opportunity",
-    )
-    assert raised.count() == 2 and len(never["rows"]) == active.count() - 2
+    on = {(row[0]["value"], row[1]["value"], row[2]["value"]) for row in never["rows"]}
+    assert ("Sales Operations", "Other", "Opportunity") not in on  # raised, then moved away
+    raised = [
+        active.get(team__name=team_name, name=name, kind="opportunity")
+        for team_name, name in [*used, ("Sales Operations", "Other")]
+    ]
+    assert len(never["rows"]) == active.count() - len(raised)
+
+
+def test_the_types_cases_are_moved_away_from_rank_first(admin_user, work, monkeypatch):
+    monkeypatch.setattr(catalog_use, "MIN_CASES", 1)
+    moved = charts(dashboard(admin_user))["most_moved"]
+    assert moved["categories"] == ["Sales Operations · Other"]
+    assert series(moved)["rate"]["values"] == [100.0]
+    assert series(moved)["count"]["values"] == [1] and series(moved)["in"]["values"] == [1]
+    # No list holds "the cases first raised as Other": that count links nowhere.
+    assert series(moved)["in"]["urls"] == [""]
+    assert "first raised with" in moved["note"]
 
 
 def test_filters_apply(admin_user, work):

@@ -35,7 +35,7 @@ from supportdesk.cases.priority import change_priority
 from supportdesk.catalog.queries import resolve_choice
 from supportdesk.people.models import Membership
 from supportdesk.reports import rollups
-from supportdesk.reports.models import CaseRollupState, DailyRollup
+from supportdesk.reports.models import CaseRollupState, DailyRollup, MonthlyRollup
 from supportdesk.sla.business_time import BusinessCalendar
 from tests.conftest import team
 from tests.factories import MembershipFactory, UserFactory, quote_question
@@ -162,6 +162,7 @@ def row(**overrides) -> dict:
         "pk": 1,
         "team_id": 1,
         "request_type_id": 2,
+        "sub_request_id": None,
         "priority": "high",
         "requested_priority": "urgent",
         "status": "closed",
@@ -183,8 +184,8 @@ def test_a_closed_case_contributes_on_its_created_and_closed_days():
     assert facts.frt_seconds == 45 * 60
     assert facts.res_seconds == (8 + 3) * 3600  # Monday 09–17, Tuesday 09–12
     parts = rollups.contributions(facts)
-    opened = parts[(dt.date(2026, 3, 2), 1, 2, "high")]
-    closed = parts[(dt.date(2026, 3, 3), 1, 2, "high")]
+    opened = parts[(dt.date(2026, 3, 2), 1, 2, 0, "high")]
+    closed = parts[(dt.date(2026, 3, 3), 1, 2, 0, "high")]
     assert opened["opened"] == opened["moved"] == opened["info_needed"] == 1
     assert opened["urgent_requested"] == opened["downgraded"] == opened["responded"] == 1
     assert opened["frt_seconds"] == 2700 and opened[f"frt_{rollups.bucket_of(2700):02d}"] == 1
@@ -198,6 +199,41 @@ def test_an_open_case_counts_only_where_it_was_opened():
     facts = rollups.facts_of(open_case, moved=False, between=calendar.between, zone=calendar.zone)
     (only,) = rollups.contributions(facts).values()
     assert only["opened"] == 1 and only["closed"] == only["rating_4"] == only["responded"] == 0
+    assert only["raised"] == 1 and only["moved_out"] == 0
+
+
+def test_a_moved_case_is_raised_where_it_started_and_opened_where_it_is():
+    calendar = BusinessCalendar(tz="UTC")
+    case = row(status="new", closed_at=None, first_response_at=None, sub_request_id=7)
+    kwargs = {"between": calendar.between, "zone": calendar.zone}
+    facts = rollups.facts_of(case, moved=True, origin=(5, 6, 0), **kwargs)
+    day = dt.date(2026, 3, 2)
+    parts = rollups.contributions(facts)
+    assert parts[(day, 5, 6, 0, "high")] == {"raised": 1, "moved_out": 1}
+    assert parts[(day, 1, 2, 7, "high")]["opened"] == parts[(day, 1, 2, 7, "high")]["moved"] == 1
+    assert parts[(day, 1, 2, 7, "high")]["raised"] == 0
+    # Moved to another type of the same team: raised there, but not moved out of the team.
+    facts = rollups.facts_of(case, moved=True, origin=(1, 6, 0), **kwargs)
+    assert rollups.contributions(facts)[(day, 1, 6, 0, "high")] == {"raised": 1}
+    # Moved back where it started: counted once, where it is.
+    facts = rollups.facts_of(case, moved=True, origin=(1, 2, 7), **kwargs)
+    assert facts.origin_team_pk is None
+    assert rollups.contributions(facts)[(day, 1, 2, 7, "high")]["raised"] == 1
+
+
+def test_totals_read_whole_months_from_the_monthly_rows():
+    segments = rollups._segments(dt.date(2026, 1, 15), dt.date(2026, 4, 10), by_day=False)
+    (monthly, months), (daily, days) = segments
+    assert monthly is MonthlyRollup and daily is DailyRollup
+    assert months.children == [("day__gte", dt.date(2026, 2, 1)), ("day__lt", dt.date(2026, 4, 1))]
+    assert "2026, 1, 15" in str(days) and "2026, 4, 10" in str(days)
+    whole = rollups._segments(dt.date(2026, 2, 1), dt.date(2026, 3, 31), by_day=False)
+    assert [model for model, _ in whole] == [MonthlyRollup]
+    short = rollups._segments(dt.date(2026, 2, 3), dt.date(2026, 2, 27), by_day=False)
+    assert [model for model, _ in short] == [DailyRollup]
+    assert [
+        m for m, _ in rollups._segments(dt.date(2026, 1, 1), dt.date(2026, 3, 31), by_day=True)
+    ] == [DailyRollup]
 
 
 @settings(max_examples=300, deadline=None)
@@ -270,3 +306,28 @@ def test_concurrent_writers_keep_the_rollups_exact(rep, opportunity):
     assert not errors
     assert_exact()
     assert today_totals()["opened"] == 18
+
+
+@pytest.mark.django_db
+def test_totals_over_whole_months_equal_the_sum_of_the_days(rep, opportunity):
+    """Cases spread over three months: a range read partly from the monthly rows gives what
+    the daily rows give, for every grouping."""
+    now = timezone.now()
+    for days_ago in (0, 3, 35, 40, 70, 95):
+        case = quote_question(rep, opportunity)
+        Case.objects.filter(pk=case.pk).update(created_at=now - dt.timedelta(days=days_ago))
+        rollups.apply(case.pk)
+    assert_exact()
+    assert MonthlyRollup.objects.exists()
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=100)
+    per_day = rollups.totals(start, today, group_by=("day",), counts=("opened", "raised"))
+    assert sum(row["opened"] for row in per_day) == 6
+    for group_by in ((), ("team",), ("request_type", "sub_request"), ("priority",)):
+        mixed = rollups.totals(start, today, group_by=group_by)
+        assert sum(row["opened"] for row in mixed) == 6
+        assert sum(row["raised"] for row in mixed) == 6
+        assert sum(sum(row["frt_buckets"]) for row in mixed) == 0
+    inside = today - dt.timedelta(days=38)  # one of the cases 35–40 days ago, not the other
+    (row,) = rollups.totals(inside, today, group_by=())
+    assert row["opened"] == 3

@@ -14,7 +14,7 @@ from supportdesk.catalog.queries import resolve_choice
 from supportdesk.people.models import Membership
 from supportdesk.reports.rollups import verify
 from tests.conftest import team
-from tests.factories import MembershipFactory, UserFactory, quote_question
+from tests.factories import MembershipFactory, RecordFactory, UserFactory, quote_question
 from tests.web.conftest import make_case
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_a_lead_sees_the_flow_and_the_quality_of_their_team(lead, work):
 
     assert shown["in"] == 6 and shown["out"] == 3
     assert shown["backlog"] == 3
-    assert shown["moved_rate"] == round(100 / 6, 1)
+    assert shown["moved_rate"] == 0.0  # the moved case came in from Sales Operations
     # asked once, and the moved case lacked the quote link its new type needs
     assert shown["info_rate"] == round(200 / 6, 1)
     assert shown["urgent_rate"] == round(100 / 6, 1)
@@ -81,6 +81,11 @@ def test_a_lead_sees_the_flow_and_the_quality_of_their_team(lead, work):
     assert shown["satisfaction"] == 4.0
     assert shown["sla_compliance"] == 100.0
     assert shown["frt_p50"] is not None and shown["resolution_p50"] is not None
+
+
+def test_the_moved_rate_counts_cases_where_they_were_first_raised(admin_user, work):
+    shown = figures(admin_user, team=team("Sales Operations").slug)
+    assert shown["in"] == 0 and shown["moved_rate"] == 100.0
 
 
 def test_in_and_out_link_to_exactly_those_cases(lead, work):
@@ -102,6 +107,31 @@ def test_the_request_type_table_and_the_charts(lead, work):
     in_out = charts["in_out_per_week"]
     assert sum(in_out["series"][0]["values"]) == 6 and sum(in_out["series"][1]["values"]) == 3
     assert charts["top_records"]["series"][0]["values"] == [6]
+    client = client_for(lead)
+    listed = client.get(charts["top_records"]["series"][0]["urls"][0]).content.decode()
+    assert len(set(re.findall(r">(\d{8})</a>", listed))) == 6
+    by_sub = charts["by_sub_request"]
+    assert by_sub["categories"] == ["Quote Help › Quote Question"]
+    assert by_sub["series"][0]["values"] == [6]
+    listed = client.get(by_sub["series"][0]["urls"][0]).content.decode()
+    assert len(set(re.findall(r">(\d{8})</a>", listed))) == 6
+
+
+def test_the_busiest_accounts_add_up_their_records(lead, rep, deal_desk_agent):
+    account = RecordFactory(kind="customer_account", name="Acme Corp", external_id="001ACME")
+    opportunities = [
+        RecordFactory(owner=rep, account=account, external_id=f"006ACME{i}") for i in range(2)
+    ]
+    other = RecordFactory(owner=rep, name="Other deal", external_id="006OTHER")
+    for record in [*opportunities, opportunities[0], other]:
+        quote_question(rep, record)
+    charts = {c["key"]: c for c in client_for(lead).get(API).json()["charts"]}
+    accounts = charts["top_accounts"]
+    assert accounts["categories"] == ["Acme Corp"]
+    assert accounts["series"][0]["values"] == [3]
+    listed = client_for(lead).get(accounts["series"][0]["urls"][0]).content.decode()
+    assert len(set(re.findall(r">(\d{8})</a>", listed))) == 3
+    assert charts["top_records"]["series"][0]["values"] == [2, 1, 1]
 
 
 def test_only_leads_of_the_team_and_admins_open_it(

@@ -38,6 +38,7 @@ from supportdesk.people.models import Membership, Team
 from supportdesk.reports import rollups
 from supportdesk.search.documents import index_case
 from supportdesk.sla.engine import CLOCK_FIELDS, refresh_case_sla
+from supportdesk.webhooks.outbox import case_event_recorded
 
 COMMENT_MAX = 20000
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
@@ -111,7 +112,11 @@ def _save(case: Case, *fields: str) -> None:
 def _event(
     case: Case, kind: str, actor: AbstractBaseUser | None, internal: bool = False, **data: Any
 ) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data, internal=internal)
+    event = CaseEvent.objects.create(
+        case=case, kind=kind, actor=actor, data=data, internal=internal
+    )
+    case_event_recorded(event)  # the webhooks it causes, queued in this transaction
+    return event
 
 
 def _responded(case: Case, actor: AbstractBaseUser) -> list[str]:
@@ -642,6 +647,10 @@ def move_case(
         "team": case.team.name,
         "request_type": case.request_type.name,
         "sub_request": case.sub_request.name if case.sub_request else None,
+        # The ids too: the reports count the case under the key it was first raised with.
+        "team_id": case.team_id,
+        "request_type_id": case.request_type_id,
+        "sub_request_id": case.sub_request_id,
     }
     definitions = effective_fields(request_type, sub_request)
     missing = [

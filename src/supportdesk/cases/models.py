@@ -230,6 +230,12 @@ class Case(models.Model):
                 name="case_requester_waiting",
             ),
             models.Index(fields=["updated_at", "id"], name="case_updated_id"),
+            # The reports' busiest records of a team in a period, read from this index alone
+            # (with the dashboards' request type and priority filters).
+            models.Index(
+                fields=["team", "created_at", "record", "request_type", "priority"],
+                name="case_team_created_record",
+            ),
             # …with the columns of the access rule (queries.cases_visible_to) and the status
             # after the sort keys, so counting a list of closed or open cases reads the index
             # alone, however many cases it passes.
@@ -246,6 +252,12 @@ class Case(models.Model):
                 *ACCESS_COLUMNS[1:],
                 models.F("id"),  # PostgreSQL's indexes hold no id of their own
                 name="case_open_access",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            # My requests' open cases by status (the reports), for requesters of thousands.
+            models.Index(
+                fields=["requester", "status"],
+                name="case_requester_open",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
             models.Index(

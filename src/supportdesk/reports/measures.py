@@ -60,3 +60,9 @@ def time_figures(totals: dict[str, Any], filters: ReportFilters) -> list[Figure]
                 )
             )
     return figures
+
+
+def moved_rate(totals: dict[str, Any]) -> float | None:
+    """Of the cases first raised with a team (or request type), the share sent on to another
+    team since."""
+    return percent(totals["moved_out"], totals["raised"])

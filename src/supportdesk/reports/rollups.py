@@ -1,29 +1,37 @@
 """The dashboards' numbers, kept exact in the transactions that change cases.
 
-Every case **contributes** to at most two rollup rows (`reports.models.DailyRollup`), both keyed
-by its *current* team, request type and priority, and by a day in the site's time zone
-(settings.TIME_ZONE):
+Every case **contributes** to at most three rollup rows (`reports.models.DailyRollup`), keyed
+by a day in the site's time zone (settings.TIME_ZONE), a team, request type, sub-request (0 for
+none) and its *current* priority:
 
-- its **created** day: `opened` 1; `info_needed` 1 when the team asked its requester for
-  information at least once (`info_requests` > 0); `urgent_requested` 1 when the requester chose
-  Urgent; `downgraded` 1 when they chose Urgent and the priority is now lower; `moved` 1 when it
-  was ever moved (a `case.team_moved` event); once it has a first response, `responded` 1,
+- its **created** day, under the key it was **first raised** with (its team, request type and
+  sub-request before its first move; see `OriginResolver`): `raised` 1, and `moved_out` 1 when
+  its team is not that team any more;
+- its **created** day, under its *current* team, request type and sub-request: `opened` 1;
+  `info_needed` 1 when the team asked its requester for information at least once
+  (`info_requests` > 0); `urgent_requested` 1 when the requester chose Urgent; `downgraded` 1
+  when they chose Urgent and the priority is now lower; `moved` 1 when it was ever moved (it
+  arrived by a `case.team_moved` event); once it has a first response, `responded` 1,
   `frt_seconds` its first-response time and 1 in that time's `frt_*` bucket;
-- its **closed** day, while it is closed: `closed` 1; `res_seconds` its resolution time and 1 in
-  its `res_*` bucket; `sla_breached` 1 when its SLA stage is Breached (a target was missed:
-  sla.clock decides, at the close) or else `sla_met` 1 — neither for cases without SLA due
-  times; `duplicates` 1 when resolved as a duplicate; `rating_<score>` 1 when rated.
+- its **closed** day, under its current key, while it is closed: `closed` 1; `res_seconds` its
+  resolution time and 1 in its `res_*` bucket; `sla_breached` 1 when its SLA stage is Breached
+  (a target was missed: sla.clock decides, at the close) or else `sla_met` 1 — neither for
+  cases without SLA due times; `duplicates` 1 when resolved as a duplicate; `rating_<score>` 1
+  when rated.
 
 Times are **business time** on the case's team's calendar (sla.engine.team_sla): first
 response = created → first response; resolution = created → closed, pauses (Pending Response,
 On Hold) included — the time the requester waited, not the SLA clock. Whole seconds, rounded down.
 
-The rollups hold the sum of all cases' contributions. `apply(case_id)`, called at the end of
-every write to a case (cases.actions._save, cases.services._create_case), computes the case's
-facts now, retracts the contribution of the facts it stored last (`CaseRollupState`) and adds
-the new one, in the caller's transaction: the rollups are never stale. `rebuild()` recomputes
-everything from the cases; `verify()` lists where the rollups differ from that recomputation.
-Both are `supportdesk reports rebuild|verify`.
+The rollups hold the sum of all cases' contributions; `MonthlyRollup` holds the same per
+calendar month (its `day` is the month's first day), written in the same transactions, so that
+`totals` over a long range reads a row a month for the whole months in it.
+
+`apply(case_id)`, called at the end of every write to a case (cases.actions._save,
+cases.services._create_case), computes the case's facts now, retracts the contribution of the
+facts it stored last (`CaseRollupState`) and adds the new one, in the caller's transaction: the
+rollups are never stale. `rebuild()` recomputes everything from the cases; `verify()` lists
+where the rollups differ from that recomputation. Both are `supportdesk reports rebuild|verify`.
 
 What a recomputation sees that `apply` does not: a team's business hours changed after its
 cases were applied, the site's time zone changed, or cases written by raw SQL (bench/dataset.py)
@@ -38,15 +46,17 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from supportdesk.cases.models import Case, CaseEvent, Priority, Resolution, SlaStage, Status
+from supportdesk.catalog.models import RequestType, SubRequest
+from supportdesk.people.models import Team
 from supportdesk.reports.models import (
     BUCKETS,
     COUNTS,
@@ -55,6 +65,8 @@ from supportdesk.reports.models import (
     RES_BUCKETS,
     CaseRollupState,
     DailyRollup,
+    MonthlyRollup,
+    Rollup,
 )
 from supportdesk.sla.business_time import BusinessCalendar
 
@@ -87,6 +99,7 @@ CASE_FIELDS = (
     "pk",
     "team_id",
     "request_type_id",
+    "sub_request_id",
     "priority",
     "requested_priority",
     "status",
@@ -99,7 +112,7 @@ CASE_FIELDS = (
     "sla_stage",
     "rating__score",
 )
-KEY_FIELDS = ("day", "team_id", "request_type_id", "priority")
+KEY_FIELDS = ("day", "team_id", "request_type_id", "sub_request_id", "priority")
 # Case fields a case's facts read: a save that writes none of them leaves its rollups alone
 # (cases.actions._save). A rating is applied by cases.actions.rate_case itself.
 FACT_FIELDS = frozenset(
@@ -109,6 +122,7 @@ FACT_FIELDS = frozenset(
         "priority",
         "team",
         "request_type",
+        "sub_request",
         "info_requests",
         "first_response_at",
         "resolution",
@@ -119,10 +133,12 @@ GROUPS = {
     "day": "day",
     "team": "team_id",
     "request_type": "request_type_id",
+    "sub_request": "sub_request_id",
     "priority": "priority",
 }
 
-Key = tuple[dt.date, int, int, str]  # day, team id, request type id, priority
+Key = tuple[dt.date, int, int, int, str]  # day, team, request type, sub-request (ids), priority
+Origin = tuple[int, int, int]  # team, request type, sub-request (0: none) first raised with
 Contribution = dict[Key, Counter]
 Between = Callable[[dt.datetime, dt.datetime], dt.timedelta]
 
@@ -133,6 +149,7 @@ class Facts:
 
     team_pk: int
     request_type_pk: int
+    sub_request_pk: int
     priority: str
     created_day: dt.date
     closed_day: dt.date | None
@@ -140,6 +157,9 @@ class Facts:
     frt_seconds: int | None
     res_seconds: int | None
     rating: int | None
+    origin_team_pk: int | None = None  # the origin, when the case was moved since
+    origin_request_type_pk: int | None = None
+    origin_sub_request_pk: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,12 +168,14 @@ class Difference:
     measure: str
     expected: int
     stored: int
+    grain: str = "day"  # or "month": a MonthlyRollup row
 
     def __str__(self) -> str:
-        day, team, request_type, priority = self.key
+        day, team, request_type, sub_request, priority = self.key
+        when = f"{day:%Y-%m}" if self.grain == "month" else f"{day}"
         return (
-            f"{day} team {team} request type {request_type} {priority}: {self.measure} is "
-            f"{self.stored}, recomputed {self.expected}"
+            f"{when} team {team} request type {request_type} sub-request {sub_request} "
+            f"{priority}: {self.measure} is {self.stored}, recomputed {self.expected}"
         )
 
 
@@ -165,8 +187,16 @@ def bucket_of(seconds: int) -> int:
     return bisect.bisect_right(BUCKET_BOUNDS, seconds)
 
 
-def facts_of(row: dict[str, Any], *, moved: bool, between: Between, zone: ZoneInfo) -> Facts:
-    """A case's facts from its row (CASE_FIELDS) and whether it was ever moved."""
+def facts_of(
+    row: dict[str, Any],
+    *,
+    moved: bool,
+    between: Between,
+    zone: ZoneInfo,
+    origin: Origin | None = None,
+) -> Facts:
+    """A case's facts from its row (CASE_FIELDS), whether it was ever moved, and the key it
+    was first raised with when that is known and not its current one (`OriginResolver`)."""
     created = row["created_at"]
     closed = row["closed_at"] if row["status"] == Status.CLOSED else None
     flags = (INFO_NEEDED if row["info_requests"] > 0 else 0) | (MOVED if moved else 0)
@@ -180,9 +210,12 @@ def facts_of(row: dict[str, Any], *, moved: bool, between: Between, zone: ZoneIn
         if row["resolution"] == Resolution.DUPLICATE:
             flags |= DUPLICATE
     responded = row["first_response_at"]
+    current = (row["team_id"], row["request_type_id"], row["sub_request_id"] or 0)
+    origin = origin if moved and origin != current else None
     return Facts(
         team_pk=row["team_id"],
         request_type_pk=row["request_type_id"],
+        sub_request_pk=row["sub_request_id"] or 0,
         priority=row["priority"],
         created_day=created.astimezone(zone).date(),
         closed_day=closed.astimezone(zone).date() if closed else None,
@@ -190,7 +223,45 @@ def facts_of(row: dict[str, Any], *, moved: bool, between: Between, zone: ZoneIn
         frt_seconds=between(created, responded) // SECOND if responded else None,
         res_seconds=between(created, closed) // SECOND if closed else None,
         rating=row["rating__score"] if closed else None,
+        origin_team_pk=origin[0] if origin else None,
+        origin_request_type_pk=origin[1] if origin else None,
+        origin_sub_request_pk=origin[2] if origin else None,
     )
+
+
+class OriginResolver:
+    """The key a moved case was first raised with, from its first `case.team_moved` event's
+    "from": ids since they are recorded there, else the names (events written before that),
+    resolved once each; None when a name no longer resolves."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple, Origin | None] = {}
+
+    def __call__(self, data: dict[str, Any] | None) -> Origin | None:
+        before = (data or {}).get("from") or {}
+        if before.get("team_id") and before.get("request_type_id"):
+            return (before["team_id"], before["request_type_id"], before["sub_request_id"] or 0)
+        names = (before.get("team"), before.get("request_type"), before.get("sub_request"))
+        if names not in self.cache:
+            self.cache[names] = _origin_by_names(*names)
+        return self.cache[names]
+
+
+def _origin_by_names(team: str | None, request_type: str | None, sub: str | None) -> Origin | None:
+    team_pk = Team.objects.filter(name=team).values_list("pk", flat=True).first()
+    type_pk = (
+        RequestType.objects.filter(team_id=team_pk, name=request_type)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if team_pk is None or type_pk is None:
+        return None
+    sub_pk = 0
+    if sub:
+        found = SubRequest.objects.filter(request_type_id=type_pk, name=sub).order_by("pk")
+        sub_pk = found.values_list("pk", flat=True).first() or 0
+    return team_pk, type_pk, sub_pk
 
 
 def contributions(facts: Facts | None) -> Contribution:
@@ -204,8 +275,16 @@ def contributions(facts: Facts | None) -> Contribution:
             {"responded": 1, "frt_seconds": facts.frt_seconds},
             **{FRT_BUCKETS[bucket_of(facts.frt_seconds)]: 1},
         )
-    who = (facts.team_pk, facts.request_type_pk, facts.priority)
+    who = (facts.team_pk, facts.request_type_pk, facts.sub_request_pk, facts.priority)
     out = {(facts.created_day, *who): opened}
+    if facts.origin_team_pk is None:
+        opened["raised"] += 1
+    else:
+        origin = (facts.origin_team_pk, facts.origin_request_type_pk, facts.origin_sub_request_pk)
+        raised = Counter(raised=1)
+        if facts.origin_team_pk != facts.team_pk:
+            raised["moved_out"] = 1
+        out[(facts.created_day, *origin, facts.priority)] = raised
     if facts.closed_day is not None:
         closed = Counter(closed=1, res_seconds=facts.res_seconds or 0)
         closed[RES_BUCKETS[bucket_of(facts.res_seconds or 0)]] += 1
@@ -254,11 +333,19 @@ def apply(case_id: int, *, new: bool = False) -> None:
     old = _facts_of_state(state) if state else None
     new_facts = None
     if row is not None:
-        moved = not new and (
-            CaseEvent.objects.filter(case_id=case_id, kind=CaseEvent.TEAM_MOVED).exists()
-        )
+        first_move = None
+        if not new:
+            moves = CaseEvent.objects.filter(case_id=case_id, kind=CaseEvent.TEAM_MOVED)
+            first_move = moves.order_by("created_at", "id").values_list("data", flat=True)[:1]
+            first_move = next(iter(first_move), None)
         between = team_sla(row["team_id"]).calendar.between
-        new_facts = facts_of(row, moved=moved, between=between, zone=site_zone())
+        new_facts = facts_of(
+            row,
+            moved=first_move is not None,
+            origin=OriginResolver()(first_move) if first_move is not None else None,
+            between=between,
+            zone=site_zone(),
+        )
     if new_facts == old:
         return
     _add(difference(contributions(new_facts), contributions(old)))
@@ -275,20 +362,36 @@ def _facts_of_state(state: CaseRollupState) -> Facts:
 
 
 def _add(delta: Contribution) -> None:
-    """Add to the rollup rows, creating missing ones. Keys in one order, so that concurrent
-    writers lock rows in the same order; a row created meanwhile by another transaction turns
-    our insert into an IntegrityError (after that transaction commits), and we add to it."""
+    """Add to the daily rows, then to the monthly ones."""
+    _add_to(DailyRollup, delta)
+    _add_to(MonthlyRollup, by_month(delta))
+
+
+def by_month(sums: Contribution) -> Contribution:
+    """Day keys' measures added up under their month's first day (zeros left out)."""
+    out: Contribution = {}
+    for (day, *rest), measures in sums.items():
+        out.setdefault((day.replace(day=1), *rest), Counter()).update(measures)
+    nonzero = {key: Counter({m: v for m, v in c.items() if v}) for key, c in out.items()}
+    return {key: c for key, c in nonzero.items() if c}
+
+
+def _add_to(model: type[Rollup], delta: Contribution) -> None:
+    """Add to the rows, creating missing ones. Keys in one order (daily rows before monthly
+    ones), so that concurrent writers lock rows in the same order; a row created meanwhile by
+    another transaction turns our insert into an IntegrityError (after that transaction
+    commits), and we add to it."""
     for key in sorted(delta):
         changes = delta[key]
         where = dict(zip(KEY_FIELDS, key, strict=True))
         increments = {m: F(m) + d for m, d in changes.items()}
-        if DailyRollup.objects.filter(**where).update(**increments):
+        if model.objects.filter(**where).update(**increments):
             continue
         try:
             with transaction.atomic():
-                DailyRollup.objects.create(**where, **changes)
+                model.objects.create(**where, **changes)
         except IntegrityError:
-            DailyRollup.objects.filter(**where).update(**increments)
+            model.objects.filter(**where).update(**increments)
 
 
 # ---- recomputing and checking --------------------------------------------------------------
@@ -345,19 +448,26 @@ def recompute() -> Iterator[tuple[int, Facts]]:
     from supportdesk.sla.engine import team_sla
 
     zone = site_zone()
-    moved = set(
-        CaseEvent.objects.filter(kind=CaseEvent.TEAM_MOVED)
-        .order_by()
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
+    resolve = OriginResolver()
+    moves = CaseEvent.objects.filter(kind=CaseEvent.TEAM_MOVED).order_by("-created_at", "-id")
+    first_moves = dict(moves.values_list("case_id", "data"))  # the earliest wins
     clocks: dict[int, CumulativeTime] = {}
     for row in _raw_case_rows():
         team = row["team_id"]
         if team not in clocks:
             clocks[team] = CumulativeTime(team_sla(team).calendar)
         between = clocks[team].between
-        yield row["pk"], facts_of(row, moved=row["pk"] in moved, between=between, zone=zone)
+        move = first_moves.get(row["pk"])
+        yield (
+            row["pk"],
+            facts_of(
+                row,
+                moved=move is not None,
+                origin=resolve(move) if move is not None else None,
+                between=between,
+                zone=zone,
+            ),
+        )
 
 
 DATETIMES = ("created_at", "first_response_at", "closed_at", "first_response_due")
@@ -396,8 +506,8 @@ def expected_totals(facts: Iterable[tuple[int, Facts]]) -> Contribution:
     return sums
 
 
-def stored_totals() -> Contribution:
-    rows = DailyRollup.objects.order_by().values_list(*KEY_FIELDS, *MEASURES)
+def stored_totals(model: type[Rollup] = DailyRollup) -> Contribution:
+    rows = model.objects.order_by().values_list(*KEY_FIELDS, *MEASURES)
     width = len(KEY_FIELDS)
     return {
         tuple(row[:width]): Counter({m: v for m, v in zip(MEASURES, row[width:], strict=True) if v})
@@ -411,11 +521,20 @@ def verify() -> list[Difference]:
     with _snapshot():
         expected = expected_totals(recompute())
         stored = stored_totals()
+        stored_months = stored_totals(MonthlyRollup)
+    return _differences(expected, stored) + _differences(
+        by_month(expected), stored_months, grain="month"
+    )
+
+
+def _differences(
+    expected: Contribution, stored: Contribution, *, grain: str = "day"
+) -> list[Difference]:
     differences = []
     for key in sorted(expected.keys() | stored.keys()):
         want, have = expected.get(key, Counter()), stored.get(key, Counter())
         differences += [
-            Difference(key, m, want[m], have[m]) for m in MEASURES if want[m] != have[m]
+            Difference(key, m, want[m], have[m], grain) for m in MEASURES if want[m] != have[m]
         ]
     return differences
 
@@ -450,6 +569,7 @@ def rebuild(*, batch: int = 5000) -> int:
                 cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
         CaseRollupState.objects.all().delete()
         DailyRollup.objects.all().delete()
+        MonthlyRollup.objects.all().delete()
         sums: Contribution = {}
         count = 0
         for chunk in _chunks(recompute(), batch):
@@ -457,11 +577,12 @@ def rebuild(*, batch: int = 5000) -> int:
             for key, measures in expected_totals(chunk).items():
                 sums.setdefault(key, Counter()).update(measures)
             count += len(chunk)
-        rows = (
-            (_date(key[0]), *key[1:], *(measures[m] for m in MEASURES))
-            for key, measures in sums.items()
-        )
-        _insert(DailyRollup, ROLLUP_COLUMNS, rows)
+        for model, grain_sums in ((DailyRollup, sums), (MonthlyRollup, by_month(sums))):
+            rows = (
+                (_date(key[0]), *key[1:], *(measures[m] for m in MEASURES))
+                for key, measures in grain_sums.items()
+            )
+            _insert(model, ROLLUP_COLUMNS, rows)
     return count
 
 
@@ -474,13 +595,10 @@ def _date(day: dt.date) -> Any:
 
 
 def _state_values(facts: Facts) -> tuple:
-    values = astuple(facts)
-    return (
-        *values[:3],
-        _date(facts.created_day),
-        facts.closed_day and _date(facts.closed_day),
-        *values[5:],
-    )
+    values = asdict(facts)
+    values["created_day"] = _date(facts.created_day)
+    values["closed_day"] = facts.closed_day and _date(facts.closed_day)
+    return tuple(values.values())
 
 
 def _insert(model: type, columns: Sequence[str], rows: Iterable[tuple], size: int = 1000) -> None:
@@ -522,32 +640,71 @@ def totals(
 ) -> list[dict[str, Any]]:
     """Summed measures from `start_day` to `end_day` (both included), one row per group.
 
-    `group_by` takes any of "day", "team", "request_type", "priority" (rows ordered by them;
-    () gives one row). A row holds its group values under those names (ids for team and
-    request type), every measure of `models.COUNTS`, and `frt_buckets` / `res_buckets`: the
-    histogram counts to pass to `percentile`. With `counts`, only those measures are summed
-    (no histograms): a chart of two measures per day need not sum a hundred.
+    `group_by` takes any of "day", "team", "request_type", "sub_request", "priority" (rows
+    ordered by them; () gives one row). A row holds its group values under those names (ids
+    for team, request type and sub-request, 0 for none), every measure of `models.COUNTS`, and
+    `frt_buckets` / `res_buckets`: the histogram counts to pass to `percentile`. With
+    `counts`, only those measures are summed (no histograms): a chart of two measures per day
+    need not sum a hundred. The whole months of the range are read from MonthlyRollup (unless
+    grouped by day), the days at either end from DailyRollup.
     """
-    rows = DailyRollup.objects.filter(day__range=(start_day, end_day))
-    if team_ids is not None:
-        rows = rows.filter(team_id__in=team_ids)
-    if request_type_ids is not None:
-        rows = rows.filter(request_type_id__in=request_type_ids)
-    if priorities is not None:
-        rows = rows.filter(priority__in=priorities)
     chosen = tuple(counts) if counts is not None else COUNTS
     summed = (*chosen, *FRT_BUCKETS, *RES_BUCKETS) if counts is None else chosen
     sums = {f"sum_{m}": Sum(m) for m in summed}
-    if not group_by:
-        return [_total_row({}, rows.aggregate(**sums), chosen, histograms=counts is None)]
     columns = [GROUPS[name] for name in group_by]
-    found = rows.order_by(*columns).values(*columns).annotate(**sums)
+    merged: dict[tuple, dict[str, Any]] = {}
+    for model, where in _segments(start_day, end_day, by_day="day" in group_by):
+        rows = model.objects.filter(where)
+        if team_ids is not None:
+            rows = rows.filter(team_id__in=team_ids)
+        if request_type_ids is not None:
+            rows = rows.filter(request_type_id__in=request_type_ids)
+        if priorities is not None:
+            rows = rows.filter(priority__in=priorities)
+        found = (
+            [rows.aggregate(**sums)]
+            if not columns
+            else rows.order_by().values(*columns).annotate(**sums)
+        )
+        for row in found:
+            group = tuple(row[c] for c in columns)
+            if group in merged:
+                into = merged[group]
+                for name in sums:
+                    into[name] = (into[name] or 0) + (row[name] or 0)
+            else:
+                merged[group] = row
     out = [
-        _total_row({n: row[GROUPS[n]] for n in group_by}, row, chosen, histograms=counts is None)
-        for row in found
+        _total_row(dict(zip(group_by, group, strict=True)), row, chosen, histograms=counts is None)
+        for group, row in sorted(merged.items(), key=lambda item: item[0])
     ]
+    if not group_by:
+        return out or [_total_row({}, dict.fromkeys(sums), chosen, histograms=counts is None)]
     # Rows whose cases all changed key since keep zeros: such groups are left out.
     return [row for row in out if any(row[m] for m in chosen)]
+
+
+def _segments(start: dt.date, end: dt.date, *, by_day: bool) -> list[tuple[type[Rollup], Q]]:
+    """Where to read the range: the whole months in it from MonthlyRollup, the days around
+    them from DailyRollup."""
+    first = start if start.day == 1 else _next_month(start)
+    after = end + DAY
+    last = after if after.day == 1 else after.replace(day=1)  # the first day not whole-month
+    if by_day or first >= last:
+        return [(DailyRollup, Q(day__range=(start, end)))]
+    segments = [(MonthlyRollup, Q(day__gte=first, day__lt=last))]
+    days = Q()
+    if start < first:
+        days |= Q(day__gte=start, day__lt=first)
+    if last <= end:
+        days |= Q(day__gte=last, day__lte=end)
+    if days:
+        segments.append((DailyRollup, days))
+    return segments
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def add_up(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 whose cases most often were moved between teams or needed more information — candidates
 to fix in the catalog.
 
-The rollups count a case under its *current* team and request type, so a moved case counts
-for the type it was moved to: "moved" here says which types requesters failed to find and
-chose another one instead of. Request types are grouped by team and name (a name may exist
-for several record kinds), so that each link (team + request type) lists exactly its cases.
+A moved case counts as raised, and moved out, under the request type it was first raised with
+(the rollups' `raised` and `moved_out`): the types requesters chose wrongly. Request types are
+grouped by team and name (a name may exist for several record kinds), so that each link (team +
+request type) lists exactly its cases.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from supportdesk.reports.measures import percent
 
 MIN_CASES = 5  # fewer cases raised: a rate says too little to rank a type
 TOP = 10
-MEASURES = ("opened", "moved", "info_needed")
+MEASURES = ("opened", "raised", "moved_out", "info_needed")
+BASE = {"moved_out": "raised", "info_needed": "opened"}  # the rate's denominator
 Ranked = tuple[Team, str, Counter]  # team, request type name, its MEASURES
 
 
@@ -47,22 +48,22 @@ def catalog_blocks(
         groups.setdefault((row["team"], request_type.name), Counter()).update(
             {m: row[m] for m in MEASURES}
         )
-        if row["opened"]:
+        if row["raised"]:
             raised.add(row["request_type"])
     ranked = [
         (by_pk[team], name, sums)
         for (team, name), sums in groups.items()
-        if sums["opened"] >= MIN_CASES
+        if max(sums["opened"], sums["raised"]) >= MIN_CASES
     ]
     charts = [
         _ranking(
             filters,
             ranked,
-            "moved",
+            "moved_out",
             "most_moved",
-            "Request types cases were most often moved to",
-            "Moved from another team (%)",
-            "A case counts under the request type it has now: the one it was moved to.",
+            "Request types most often moved to another team",
+            "Moved to another team (%)",
+            "A case counts under the request type it was first raised with.",
         ),
         _ranking(
             filters,
@@ -86,24 +87,23 @@ def _ranking(
     label: str,
     note: str,
 ) -> Chart:
+    base = BASE[measure]
     top = sorted(
-        (r for r in ranked if r[2][measure]),
-        key=lambda r: (-r[2][measure] / r[2]["opened"], -r[2][measure], r[0].name, r[1]),
+        (r for r in ranked if r[2][measure] and r[2][base]),
+        key=lambda r: (-r[2][measure] / r[2][base], -r[2][measure], r[0].name, r[1]),
     )[:TOP]
+    # The list of a team + request type holds the cases that have it now: it matches "raised"
+    # only where cases count under their current type.
+    links = [_type_url(filters, team, name) if base == "opened" else "" for team, name, _ in top]
     return Chart(
         key,
         title,
         "bar",
         [f"{team.name} · {name}" for team, name, _ in top],
         [
-            Series("rate", label, [percent(s[measure], s["opened"]) for _, _, s in top]),
+            Series("rate", label, [percent(s[measure], s[base]) for _, _, s in top]),
             Series("count", "Cases", [s[measure] for _, _, s in top]),
-            Series(
-                "in",
-                "Raised",
-                [s["opened"] for _, _, s in top],
-                [_type_url(filters, team, name) for team, name, _ in top],
-            ),
+            Series("in", "Raised", [s[base] for _, _, s in top], links),
         ],
         note=(
             f"The {TOP} highest rates among request types with at least {MIN_CASES} cases "

@@ -3,9 +3,12 @@ requests took to resolve, and what happened on them lately."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
 from supportdesk.cases.models import OPEN_STATUSES, Case, CaseEvent, Status, format_number
 from supportdesk.cases.queries import cases_visible_to
@@ -14,6 +17,7 @@ from supportdesk.reports.filters import ReportFilters
 from supportdesk.reports.queries import narrowed
 
 ACTIVITY_ITEMS = 10
+ACTIVITY_WINDOWS_DAYS = (7, 90)  # then all time
 MINE = ("requester", "me")
 
 
@@ -90,15 +94,8 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
 
 def recent_activity(user: AbstractBaseUser) -> list[ActivityItem]:
     """The latest things others did on my requests that I may see (no internal notes)."""
-    events = (
-        CaseEvent.objects.filter(case__in=cases_visible_to(user).filter(requester=user))
-        .filter(internal=False)
-        .exclude(actor=user)
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:ACTIVITY_ITEMS]
-    )
     items = []
-    for event in events:
+    for event in _latest_events(user):
         number = format_number(event.case_id)
         items.append(
             ActivityItem(
@@ -109,6 +106,25 @@ def recent_activity(user: AbstractBaseUser) -> list[ActivityItem]:
             )
         )
     return items
+
+
+def _latest_events(user: AbstractBaseUser) -> list[CaseEvent]:
+    """The newest events first looked for in recent windows: each of my cases' events are
+    indexed by time (case, created_at), so a window reads only its own events, however many
+    requests I have raised; the first window holding enough events holds the newest ones."""
+    events = (
+        CaseEvent.objects.filter(case__in=cases_visible_to(user).filter(requester=user))
+        .filter(internal=False)
+        .exclude(actor=user)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+    now = timezone.now()
+    for days in ACTIVITY_WINDOWS_DAYS:
+        found = list(events.filter(created_at__gte=now - dt.timedelta(days=days))[:ACTIVITY_ITEMS])
+        if len(found) == ACTIVITY_ITEMS:
+            return found
+    return list(events[:ACTIVITY_ITEMS])
 
 
 def describe(event: CaseEvent) -> str:

@@ -23,7 +23,14 @@ from supportdesk.reports.blocks import Chart, Dashboard, Figure, Series
 from supportdesk.reports.dashboards.catalog_use import catalog_blocks
 from supportdesk.reports.dashboards.trends import trend_charts
 from supportdesk.reports.filters import ReportFilters
-from supportdesk.reports.measures import average_rating, hours, percent, sla_met, time_figures
+from supportdesk.reports.measures import (
+    average_rating,
+    hours,
+    moved_rate,
+    percent,
+    sla_met,
+    time_figures,
+)
 from supportdesk.reports.queries import narrowed
 
 OPEN = ("status", "open")
@@ -102,7 +109,7 @@ def _figures(filters: ReportFilters, totals: dict[str, Any], open_now: int) -> l
         Figure(
             "moved_rate",
             "Moved to another team",
-            percent(totals["moved"], totals["opened"]),
+            moved_rate(totals),
             unit="%",
             note="Of the cases raised: sent to the wrong team first.",
         ),
@@ -135,7 +142,7 @@ SIDE_BY_SIDE: tuple[tuple[str, str, Measure], ...] = (
     ("resolution_p50", "Resolution, median (h)", lambda t: hours(t["res_buckets"], 50)),
     ("resolution_p90", "Resolution, 90th percentile (h)", lambda t: hours(t["res_buckets"], 90)),
     ("sla_met", "SLA met (%)", sla_met),
-    ("moved_rate", "Moved to another team (%)", lambda t: percent(t["moved"], t["opened"])),
+    ("moved_rate", "Moved to another team (%)", moved_rate),
     ("info_rate", "Needed more information (%)", lambda t: percent(t["info_needed"], t["opened"])),
     ("urgent_rate", "Marked urgent (%)", lambda t: percent(t["urgent_requested"], t["opened"])),
     (

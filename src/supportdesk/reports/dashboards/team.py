@@ -20,17 +20,24 @@ from django.http import Http404
 from django.utils import timezone
 
 from supportdesk.cases.models import OPEN_STATUSES, Case
-from supportdesk.catalog.models import RequestType
+from supportdesk.catalog.models import RequestType, SubRequest
 from supportdesk.people.models import Membership, Team
 from supportdesk.people.queries import team_roles_of
 from supportdesk.reports import rollups
 from supportdesk.reports.blocks import Chart, Dashboard, Figure, Series
 from supportdesk.reports.dashboards.my_work import AGE_BUCKETS, status_by_age
+from supportdesk.reports.dashboards.top_records import top_charts
 from supportdesk.reports.filters import ReportFilters
-from supportdesk.reports.measures import average_rating, percent, ratings, time_figures
+from supportdesk.reports.measures import (
+    average_rating,
+    hours,
+    moved_rate,
+    percent,
+    ratings,
+    sla_met,
+    time_figures,
+)
 from supportdesk.reports.queries import narrowed
-
-TOP_RECORDS = 10
 
 
 def teams_led_by(user: AbstractBaseUser) -> list[Team]:
@@ -48,8 +55,9 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
     led = teams_led_by(user)
     team = _chosen_team(led, filters)
     scoped = replace(filters, teams=(team,))
-    by_type = _totals(scoped, group_by=("request_type",))
-    totals = rollups.add_up(by_type)  # the same rows, added up: no second scan
+    by_sub = _totals(scoped, group_by=("request_type", "sub_request"))
+    by_type = _by_type(by_sub)  # the same rows, added up: no second scan
+    totals = rollups.add_up(by_type)
     backlog = _backlog(scoped)
     figures = [
         Figure(
@@ -72,9 +80,9 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
         Figure(
             "moved_rate",
             "Moved to another team",
-            percent(totals["moved"], totals["opened"]),
+            moved_rate(totals),
             unit="%",
-            note="Of the cases raised: sent to the wrong team first.",
+            note="Of the cases first raised with this team: sent on to another team.",
         ),
         Figure(
             "info_rate",
@@ -113,8 +121,9 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
         status_by_age(backlog, scoped, "backlog", "Backlog by status and age"),
         _in_out_per_week(scoped),
         _by_request_type(scoped, by_type),
+        _by_sub_request(scoped, by_sub),
         _satisfaction(totals),
-        _top_records(scoped),
+        *top_charts(scoped),
     ]
     names = ", ".join(t.name for t in led) if len(led) > 1 else ""
     return Dashboard(
@@ -203,48 +212,83 @@ def _in_out_per_week(filters: ReportFilters) -> Chart:
     )
 
 
+def _by_type(rows: list[dict]) -> list[dict]:
+    """`totals` rows by request type and sub-request, added up by request type."""
+    grouped: dict[int, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["request_type"], []).append(row)
+    return [{"request_type": pk, **rollups.add_up(group)} for pk, group in sorted(grouped.items())]
+
+
+def _catalog_series(rows: list[dict], links: list[str]) -> list[Series]:
+    """The same measures for each row of a by-request-type or by-sub-request chart."""
+
+    def values(measure) -> list:
+        return [measure(r) for r in rows]
+
+    return [
+        Series("in", "In", values(lambda r: r["opened"]), links),
+        Series("out", "Out", values(lambda r: r["closed"])),
+        Series(
+            "frt_median",
+            "First response, median (h)",
+            values(lambda r: hours(r["frt_buckets"], 50)),
+        ),
+        Series("sla_met", "SLA met (%)", values(sla_met)),
+        Series(
+            "info_rate",
+            "Needed more information (%)",
+            values(lambda r: percent(r["info_needed"], r["opened"])),
+        ),
+        Series("moved_rate", "Moved to another team (%)", values(moved_rate)),
+    ]
+
+
 def _by_request_type(filters: ReportFilters, rows: list[dict]) -> Chart:
-    rows = list(rows)
+    rows = sorted(rows, key=lambda r: (-r["opened"], -r["raised"], r["request_type"]))
     names = dict(
         RequestType.objects.filter(pk__in=[r["request_type"] for r in rows]).values_list(
             "pk", "name"
         )
     )
-    rows.sort(key=lambda r: -r["opened"])
-
-    def values(measure) -> list:
-        return [measure(r) for r in rows]
-
-    def frt(r: dict) -> float | None:
-        minutes = rollups.percentile(r["frt_buckets"], 50)
-        return round(minutes / 60, 1) if minutes is not None else None
-
     links = [filters.cases_url(("request_type", names.get(r["request_type"], ""))) for r in rows]
     return Chart(
         "by_request_type",
         "By request type",
         "bar",
         [names.get(r["request_type"], "?") for r in rows],
-        [
-            Series("in", "In", values(lambda r: r["opened"]), links),
-            Series("out", "Out", values(lambda r: r["closed"])),
-            Series("frt_median", "First response, median (h)", values(frt)),
-            Series(
-                "sla_met",
-                "SLA met (%)",
-                values(lambda r: percent(r["sla_met"], r["sla_met"] + r["sla_breached"])),
-            ),
-            Series(
-                "info_rate",
-                "Needed more information (%)",
-                values(lambda r: percent(r["info_needed"], r["opened"])),
-            ),
-            Series(
-                "moved_rate",
-                "Moved to another team (%)",
-                values(lambda r: percent(r["moved"], r["opened"])),
-            ),
-        ],
+        _catalog_series(rows, links),
+        note="Moved to another team: of the cases first raised with the request type.",
+    )
+
+
+def _by_sub_request(filters: ReportFilters, rows: list[dict]) -> Chart:
+    rows = sorted(
+        (r for r in rows if r["sub_request"]),
+        key=lambda r: (-r["opened"], -r["raised"], r["sub_request"]),
+    )
+    names = {
+        pk: (type_name, name)
+        for pk, type_name, name in SubRequest.objects.filter(
+            pk__in=[r["sub_request"] for r in rows]
+        ).values_list("pk", "request_type__name", "name")
+    }
+    links = [
+        filters.cases_url(
+            ("request_type", names[r["sub_request"]][0]),
+            ("sub_request", names[r["sub_request"]][1]),
+        )
+        if r["sub_request"] in names
+        else ""
+        for r in rows
+    ]
+    return Chart(
+        "by_sub_request",
+        "By sub-request",
+        "bar",
+        [" › ".join(names.get(r["sub_request"], ("?", "?"))) for r in rows],
+        _catalog_series(rows, links),
+        note="Request types with sub-requests, one row per sub-request.",
     )
 
 
@@ -256,37 +300,4 @@ def _satisfaction(totals: dict) -> Chart:
         [f"{score} / 5" for score in range(1, 6)],
         [Series("ratings", "Ratings", [totals[f"rating_{s}"] for s in range(1, 6)])],
         note="Ratings of the cases closed in the period.",
-    )
-
-
-def _top_records(filters: ReportFilters) -> Chart:
-    """The records with most cases raised in the period (an indexed range of the team's
-    cases)."""
-    rows = list(
-        narrowed(
-            Case.objects.filter(
-                created_at__gte=filters.start_at,
-                created_at__lt=filters.end_before,
-                record__isnull=False,
-            ),
-            filters,
-        )
-        .order_by()
-        .values("record__external_id", "record__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "record__name")[:TOP_RECORDS]
-    )
-    return Chart(
-        "top_records",
-        "Records with the most cases",
-        "bar",
-        [r["record__name"] for r in rows],
-        [
-            Series(
-                "cases",
-                "Cases",
-                [r["n"] for r in rows],
-                [filters.cases_url(("record", r["record__external_id"])) for r in rows],
-            )
-        ],
     )
