@@ -328,6 +328,12 @@ def test_totals_over_whole_months_equal_the_sum_of_the_days(rep, opportunity):
         assert sum(row["opened"] for row in mixed) == 6
         assert sum(row["raised"] for row in mixed) == 6
         assert sum(sum(row["frt_buckets"]) for row in mixed) == 0
+    by_month = rollups.totals(start, today, group_by=("month",), counts=("opened",))
+    folded: dict[dt.date, int] = {}
+    for row in per_day:
+        month = row["day"].replace(day=1)
+        folded[month] = folded.get(month, 0) + row["opened"]
+    assert {row["month"]: row["opened"] for row in by_month} == folded
     inside = today - dt.timedelta(days=38)  # one of the cases 35–40 days ago, not the other
     (row,) = rollups.totals(inside, today, group_by=())
     assert row["opened"] == 3

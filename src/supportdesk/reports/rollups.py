@@ -131,6 +131,7 @@ FACT_FIELDS = frozenset(
 )
 GROUPS = {
     "day": "day",
+    "month": "day",  # a month's first day
     "team": "team_id",
     "request_type": "request_type_id",
     "sub_request": "sub_request_id",
@@ -640,18 +641,19 @@ def totals(
 ) -> list[dict[str, Any]]:
     """Summed measures from `start_day` to `end_day` (both included), one row per group.
 
-    `group_by` takes any of "day", "team", "request_type", "sub_request", "priority" (rows
-    ordered by them; () gives one row). A row holds its group values under those names (ids
-    for team, request type and sub-request, 0 for none), every measure of `models.COUNTS`, and
-    `frt_buckets` / `res_buckets`: the histogram counts to pass to `percentile`. With
-    `counts`, only those measures are summed (no histograms): a chart of two measures per day
-    need not sum a hundred. The whole months of the range are read from MonthlyRollup (unless
-    grouped by day), the days at either end from DailyRollup.
+    `group_by` takes any of "day" or "month" (its first day), "team", "request_type",
+    "sub_request", "priority" (rows ordered by them; () gives one row). A row holds its group
+    values under those names (ids for team, request type and sub-request, 0 for none), every
+    measure of `models.COUNTS`, and `frt_buckets` / `res_buckets`: the histogram counts to
+    pass to `percentile`. With `counts`, only those measures are summed (no histograms): a
+    chart of two measures per day need not sum a hundred. The whole months of the range are
+    read from MonthlyRollup (unless grouped by day), the days at either end from DailyRollup.
     """
     chosen = tuple(counts) if counts is not None else COUNTS
     summed = (*chosen, *FRT_BUCKETS, *RES_BUCKETS) if counts is None else chosen
     sums = {f"sum_{m}": Sum(m) for m in summed}
     columns = [GROUPS[name] for name in group_by]
+    month_at = group_by.index("month") if "month" in group_by else None
     merged: dict[tuple, dict[str, Any]] = {}
     for model, where in _segments(start_day, end_day, by_day="day" in group_by):
         rows = model.objects.filter(where)
@@ -668,6 +670,8 @@ def totals(
         )
         for row in found:
             group = tuple(row[c] for c in columns)
+            if month_at is not None and model is DailyRollup:
+                group = (*group[:month_at], group[month_at].replace(day=1), *group[month_at + 1 :])
             if group in merged:
                 into = merged[group]
                 for name in sums:

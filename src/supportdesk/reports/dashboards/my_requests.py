@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from supportdesk.cases.models import OPEN_STATUSES, Case, CaseEvent, Status, format_number
 from supportdesk.cases.queries import cases_visible_to
+from supportdesk.lists.filters import OpenCase
 from supportdesk.reports.blocks import ActivityItem, Chart, Dashboard, Figure, Series
 from supportdesk.reports.filters import ReportFilters
 from supportdesk.reports.queries import narrowed
@@ -24,7 +25,7 @@ MINE = ("requester", "me")
 def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
     mine = narrowed(Case.objects.filter(requester=user), filters)
     by_status = dict(
-        mine.filter(status__in=OPEN_STATUSES)
+        mine.filter(OpenCase())  # the open statuses as the partial index says them
         .order_by()
         .values_list("status")
         .annotate(n=Count("pk"))

@@ -1,6 +1,7 @@
-"""Trends over time from one rollup query grouped by day and team: cases in and out, SLA
-compliance and first-response median per week (per month over long ranges), for all the
-teams together and team by team. Each value links to the cases of its period (and team)."""
+"""Trends over time from one rollup query grouped by day (by month over long ranges) and team:
+cases in and out, SLA compliance and first-response median per week (per month over long
+ranges), for all the teams together and team by team. Each value links to the cases of its
+period (and team)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def _sums_by_period_and_team(
     filters: ReportFilters, starts: list[dt.date]
 ) -> dict[tuple[int, int | None], dict[str, int]]:
     """MEASURES summed by (period index, team id), and by (period index, None) for all teams:
-    one rollup query by day and team, added up as plain lists (long ranges give many rows)."""
+    one rollup query by week or month and team, added up as plain lists."""
+    grain = "month" if filters.days > MONTHLY_AFTER_DAYS else "day"
     lists: dict[tuple[int, int], list[int]] = {}
     for row in rollups.totals(
         filters.start,
@@ -62,10 +64,10 @@ def _sums_by_period_and_team(
         team_ids=filters.team_ids or None,
         request_type_ids=filters.request_type_ids or None,
         priorities=filters.priorities or None,
-        group_by=("day", "team"),
+        group_by=(grain, "team"),
         counts=MEASURES,
     ):
-        key = (bisect.bisect_right(starts, row["day"]) - 1, row["team"])
+        key = (bisect.bisect_right(starts, max(row[grain], filters.start)) - 1, row["team"])
         lists[key] = _plus(lists.get(key), [row[m] for m in MEASURES])
     everyone: dict[int, list[int]] = {}
     for (index, _), values in lists.items():
