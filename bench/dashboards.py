@@ -30,7 +30,7 @@ BOARDS = {
     "bench-requester": ("my-requests",),
     "bench-agent": ("my-requests", "my-work"),
     "bench-lead": ("team",),
-    "bench-admin": ("team",),
+    "bench-admin": ("team", "operations"),
 }
 
 

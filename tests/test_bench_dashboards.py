@@ -27,4 +27,4 @@ def test_the_dashboards_benchmark_runs_and_prints_its_figures():
     assert out.returncode == 0, out.stderr[-2000:]
     assert "rollups:    0 differences from a full recomputation of 2,000 cases" in out.stdout
     assert re.search(r"dashboard: +bench-lead +team \(last 30 days\) +p50 +[\d.]+ ms", out.stdout)
-    assert re.search(r"summary: +\d+ of 15 dashboards on target", out.stdout)
+    assert re.search(r"summary: +\d+ of 18 dashboards on target", out.stdout)
