@@ -72,6 +72,23 @@ OPERATIONS = {
     ("delete", "/api/v1/webhooks/{webhook_id}"),
     ("get", "/api/v1/webhooks/{webhook_id}/deliveries"),
     ("post", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
+    # notifications and preferences (api/notifications.py)
+    ("get", "/api/v1/notifications"),
+    ("get", "/api/v1/notifications/unread-count"),
+    ("post", "/api/v1/notifications/{notification_id}/read"),
+    ("post", "/api/v1/notifications/read-all"),
+    ("get", "/api/v1/notification-preferences"),
+    ("put", "/api/v1/notification-preferences"),
+    # teams and memberships (api/teams.py)
+    ("get", "/api/v1/teams"),
+    ("post", "/api/v1/teams"),
+    ("patch", "/api/v1/teams/{slug}"),
+    ("get", "/api/v1/teams/{slug}/members"),
+    ("post", "/api/v1/teams/{slug}/members"),
+    ("patch", "/api/v1/teams/{slug}/members/{username}"),
+    ("delete", "/api/v1/teams/{slug}/members/{username}"),
+    # "add my details to this case instead" (api/case_add_details.py)
+    ("post", "/api/v1/cases/{number}/add-details"),
 }
 # Every change to a case: refused (403), hidden (404), stale or raced (409), invalid (422).
 CASE_CHANGES = {

@@ -9,6 +9,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from supportdesk.api import (
     case_actions,
+    case_add_details,
     case_approvals,
     case_info,
     case_links,
@@ -17,8 +18,10 @@ from supportdesk.api import (
     case_priority,
     cases,
     catalog,
+    notifications,
     records,
     reports,
+    teams,
     tokens,
     uploads,
     views_api,
@@ -91,3 +94,6 @@ api.add_router("", views_api.router)
 api.add_router("", reports.router)
 api.add_router("", webhooks_api.router)
 api.add_router("", tokens.router)
+api.add_router("", notifications.router)
+api.add_router("", teams.router)
+api.add_router("", case_add_details.router)

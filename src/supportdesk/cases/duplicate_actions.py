@@ -53,11 +53,18 @@ class Details:
 
 
 @transaction.atomic
-def add_details_to_case(case: Case, *, user: AbstractBaseUser, details: Details) -> CaseEvent:
+def add_details_to_case(
+    case: Case, *, user: AbstractBaseUser, details: Details, key: str | None = None
+) -> CaseEvent:
     """The details become a comment on `case` (its files attached), the user a watcher (which
     lets them see the case if nothing else did), and a `case.details_added` event records it;
-    the owner, requester and watchers are notified of the comment. All or nothing."""
+    the owner, requester and watchers are notified of the comment. All or nothing.
+
+    With a `key` (an API idempotency key), the user's earlier event with that key is returned
+    instead when there is one (see `details_added_with_key`)."""
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+    if key and (earlier := details_added_with_key(case, user=user, key=key)) is not None:
+        return earlier
     _, watching = CaseWatcher.objects.get_or_create(
         case=case, user=user, defaults={"added_by": user}
     )
@@ -79,7 +86,17 @@ def add_details_to_case(case: Case, *, user: AbstractBaseUser, details: Details)
             "comment": comment.pk,
             "request": details.request,
             "files": len(details.upload_ids),
-        },
+        }
+        | ({"key": key} if key else {}),
+    )
+
+
+def details_added_with_key(case: Case, *, user: AbstractBaseUser, key: str) -> CaseEvent | None:
+    """The user's `case.details_added` event on `case` made with idempotency key `key`."""
+    return (
+        case.events.filter(kind=CaseEvent.DETAILS_ADDED, actor=user, data__key=key)
+        .order_by("pk")
+        .first()
     )
 
 

@@ -1,4 +1,4 @@
-"""Writes about people: create or update users and their memberships, issue API tokens."""
+"""Writes about people: create or update users, teams and memberships, issue API tokens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
 from supportdesk.cases.models import Case
 from supportdesk.people.models import ApiToken, ApprovalRole, Membership, Team, hash_token
@@ -139,3 +141,94 @@ def token_revoke(token: ApiToken) -> bool:
     )
     token.refresh_from_db(fields=["revoked_at"])
     return bool(revoked)
+
+
+# ---- teams and memberships (the API; the admin edits the same rows) ------------------------
+
+
+class TeamInvalid(PeopleError):
+    """A team change with wrong fields: `errors` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(" ".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
+
+
+def _team_errors(team: Team, *, exclude: int | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    others = Team.objects.exclude(pk=exclude) if exclude else Team.objects.all()
+    if not team.name:
+        errors["name"] = ["A team needs a name."]
+    elif len(team.name) > Team._meta.get_field("name").max_length:
+        errors["name"] = ["A team's name has at most 100 characters."]
+    elif others.filter(name__iexact=team.name).exists():
+        errors["name"] = [f"There is a team called {team.name!r} already."]
+    elif not team.slug:
+        errors["name"] = ["The name needs a letter or digit (the team's slug is made from it)."]
+    elif others.filter(slug=team.slug).exists():
+        errors["name"] = [f"The slug {team.slug!r} is taken by another team."]
+    if len(team.description) > Team._meta.get_field("description").max_length:
+        errors["description"] = ["A description has at most 300 characters."]
+    return errors
+
+
+@transaction.atomic
+def team_create(*, name: str, description: str = "", aliases: Iterable[str] = ()) -> Team:
+    """Create an active team, listed after the others; its slug is made from the name.
+
+    A new team works with the site's default business hours and SLA targets until an admin
+    sets its own (sla.engine), and receives requests once the catalog gives it request types.
+    """
+    name = name.strip()
+    team = Team(
+        name=name,
+        slug=slugify(name)[: Team._meta.get_field("slug").max_length],
+        description=description.strip(),
+        aliases=[a.strip() for a in aliases if a.strip()],
+    )
+    if errors := _team_errors(team, exclude=None):
+        raise TeamInvalid(errors)
+    last = Team.objects.aggregate(last=Max("position"))["last"]
+    team.position = 0 if last is None else last + 1
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_update(
+    team: Team,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    aliases: Iterable[str] | None = None,
+    is_active: bool | None = None,
+) -> Team:
+    """Change what is given (None leaves a field); the slug stays, so links keep working."""
+    if name is not None:
+        team.name = name.strip()
+    if description is not None:
+        team.description = description.strip()
+    if aliases is not None:
+        team.aliases = [a.strip() for a in aliases if a.strip()]
+    if is_active is not None:
+        team.is_active = is_active
+    if errors := _team_errors(team, exclude=team.pk):
+        raise TeamInvalid(errors)
+    team.save()
+    return team
+
+
+def membership_set(team: Team, user: AbstractBaseUser, role: str) -> tuple[Membership, bool]:
+    """Make the user a member of the team in `role` (or give them that role); True if new."""
+    if role not in Membership.Role.values:
+        valid = ", ".join(Membership.Role.values)
+        raise TeamInvalid({"role": [f"Unknown role {role!r}; use one of: {valid}."]})
+    if not user.is_active:
+        raise TeamInvalid({"user": [f"User {user.get_username()} is inactive."]})
+    return Membership.objects.update_or_create(user=user, team=team, defaults={"role": role})
+
+
+def membership_remove(team: Team, user: AbstractBaseUser) -> bool:
+    """Take the user out of the team; False if they were not a member."""
+    deleted, _ = Membership.objects.filter(team=team, user=user).delete()
+    return bool(deleted)
