@@ -186,6 +186,11 @@ SLA_CHECK_SECONDS = env_float("SLA_CHECK_SECONDS", 60)
 PENDING_REMIND_AFTER_DAYS = env_int("PENDING_REMIND_AFTER_DAYS", 2)
 PENDING_CLOSE_AFTER_DAYS = env_int("PENDING_CLOSE_AFTER_DAYS", 7)
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
+# /readyz: a worker must have run a periodic tick this recently (the heartbeat job ticks every
+# WORKER_HEARTBEAT_SECONDS); READYZ_REQUIRE_WORKER=false skips the check (single process).
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 20)
+READYZ_WORKER_MAX_AGE_SECONDS = env_float("READYZ_WORKER_MAX_AGE_SECONDS", 60)
+READYZ_REQUIRE_WORKER = env_bool("READYZ_REQUIRE_WORKER", True)
 
 # Attachments: per-file size limit and the allowed file name extensions.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from supportdesk.api.urls import api
 from supportdesk.cases import problem_views
-from supportdesk.ops import healthz
+from supportdesk.health import healthz, readyz
 
 urlpatterns = [
     path("", include("supportdesk.lists.urls")),  # before cases: /cases/views/… are lists
@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]

@@ -55,6 +55,7 @@ JOBS = {
         ),
         Job("housekeeping", "supportdesk.notify.housekeeping.tidy_up", "HOUSEKEEPING_SECONDS"),
         Job("sla", "supportdesk.sla.engine.sweep", "SLA_CHECK_SECONDS"),
+        Job("worker.heartbeat", "supportdesk.health.heartbeat", "WORKER_HEARTBEAT_SECONDS"),
     )
 }
 
