@@ -14,6 +14,16 @@ OPERATIONS = {
     ("post", "/api/v1/records"),
     ("get", "/api/v1/records/{external_id}"),
     ("post", "/api/v1/records/{external_id}/shares"),
+    # many shares at once (api/record_shares.py)
+    ("get", "/api/v1/records/{external_id}/shares"),
+    ("put", "/api/v1/records/{external_id}/shares"),
+    ("post", "/api/v1/records/shares"),
+    # catalog writes, for admins (api/catalog_admin.py)
+    ("get", "/api/v1/catalog/request-types"),
+    ("post", "/api/v1/catalog/request-types"),
+    ("patch", "/api/v1/catalog/request-types/{type_id}"),
+    ("post", "/api/v1/catalog/request-types/{type_id}/sub-requests"),
+    ("patch", "/api/v1/catalog/sub-requests/{sub_id}"),
     ("post", "/api/v1/uploads"),
     ("get", "/api/v1/cases"),
     ("post", "/api/v1/cases"),

@@ -18,7 +18,9 @@ from supportdesk.api import (
     case_priority,
     cases,
     catalog,
+    catalog_admin,
     notifications,
+    record_shares,
     records,
     reports,
     teams,
@@ -80,6 +82,8 @@ api = SupportdeskAPI(
 )
 install_error_handlers(api)
 api.add_router("", catalog.router)
+api.add_router("", catalog_admin.router)
+api.add_router("", record_shares.router)  # before `records`: /records/shares is no id
 api.add_router("", records.router)
 api.add_router("", uploads.router)
 api.add_router("", case_lists.router)  # before `cases`: /cases/export.csv is not a number

@@ -13,8 +13,8 @@ sub-request.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 FIELD_TYPES = frozenset(
     {
@@ -39,10 +39,28 @@ FIELD_KEYS = frozenset({"name", "label", "type", "required", "required_if", "opt
 CONDITION_KEYS = frozenset({"field", "equals", "in"})
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 SCALAR_TYPES = (str, int, float, bool)
+T = TypeVar("T")
 
 
 class CatalogError(Exception):
-    """The catalog (or one field definition in it) is invalid; the message says where and why."""
+    """The catalog (or one field definition in it) is invalid; the message says where and why.
+
+    For a list of definitions (or approval steps) `index` is the position of the wrong one and
+    `key` the key of it that is wrong, when known (the API names `fields[2].type` with them).
+    """
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.index: int | None = None
+
+
+def _at(index: int, err: CatalogError, key: str | None = None) -> CatalogError:
+    """`err`, saying it is about the list's item `index` (and its `key`, unless known)."""
+    if err.index is None:
+        err.index = index
+    err.key = err.key or key
+    return err
 
 
 def validate_field_definitions(
@@ -55,14 +73,20 @@ def validate_field_definitions(
     """
     if not isinstance(fields, list):
         raise CatalogError(f"{where}: fields must be a list, not {type(fields).__name__}.")
-    normalised = [
-        _normalise(field, where=_field_place(where, field, i)) for i, field in enumerate(fields)
-    ]
+    normalised = []
+    for i, field in enumerate(fields):
+        try:
+            normalised.append(_normalise(field, where=_field_place(where, field, i)))
+        except CatalogError as err:
+            raise _at(i, err) from None
     _check_unique_names(normalised, where=where)
     known = {f["name"]: f for f in inherited} | {f["name"]: f for f in normalised}
-    for field in normalised:
+    for i, field in enumerate(normalised):
         if field["required_if"] is not None:
-            _check_condition_target(field, known, where=_field_place(where, field, 0))
+            try:
+                _check_condition_target(field, known, where=_field_place(where, field, 0))
+            except CatalogError as err:
+                raise _at(i, err, "required_if") from None
     return normalised
 
 
@@ -84,37 +108,52 @@ def _normalise(field: object, *, where: str) -> dict:
         "label": _check_text(field.get("label"), key="label", where=where),
         "type": field_type,
         "required": _check_required(field, where=where),
-        "required_if": _check_condition(field.get("required_if"), where=where),
-        "options": _check_options(field.get("options"), field_type=field_type, where=where),
+        "required_if": _keyed("required_if", _check_condition, field.get("required_if"), where),
+        "options": _keyed(
+            "options", _check_options, field.get("options"), where, field_type=field_type
+        ),
         "help": _check_help(field.get("help"), where=where),
     }
 
 
+def _keyed(key: str, check: Callable[..., T], value: object, where: str, **kwargs: Any) -> T:
+    """`check(value)`, naming `key` in the error it raises."""
+    try:
+        return check(value, where=where, **kwargs)
+    except CatalogError as err:
+        err.key = err.key or key
+        raise
+
+
 def _check_name(name: object, *, where: str) -> str:
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise CatalogError(f"{where}: name {name!r} is not snake_case (a-z, 0-9, _).")
+        raise CatalogError(f"{where}: name {name!r} is not snake_case (a-z, 0-9, _).", key="name")
     return name
 
 
 def _check_text(value: object, *, key: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise CatalogError(f"{where}: {key} is missing or empty.")
+        raise CatalogError(f"{where}: {key} is missing or empty.", key=key)
     return value.strip()
 
 
 def _check_type(field_type: object, *, where: str) -> str:
     if field_type not in FIELD_TYPES:
         known = ", ".join(sorted(FIELD_TYPES))
-        raise CatalogError(f"{where}: unknown type {field_type!r} (known: {known}).")
+        raise CatalogError(f"{where}: unknown type {field_type!r} (known: {known}).", key="type")
     return str(field_type)
 
 
 def _check_required(field: Mapping[str, Any], *, where: str) -> bool:
     required = field.get("required", False)
     if not isinstance(required, bool):
-        raise CatalogError(f"{where}: required must be true or false, not {required!r}.")
+        raise CatalogError(
+            f"{where}: required must be true or false, not {required!r}.", key="required"
+        )
     if required and field.get("required_if") is not None:
-        raise CatalogError(f"{where}: a field is either required or required_if, not both.")
+        raise CatalogError(
+            f"{where}: a field is either required or required_if, not both.", key="required"
+        )
     return required
 
 
@@ -136,7 +175,7 @@ def _check_help(help_text: object, *, where: str) -> str:
     if help_text is None:
         return ""
     if not isinstance(help_text, str):
-        raise CatalogError(f"{where}: help must be text.")
+        raise CatalogError(f"{where}: help must be text.", key="help")
     return help_text.strip()
 
 
@@ -171,9 +210,10 @@ def _check_condition(condition: object, *, where: str) -> dict | None:
 
 def _check_unique_names(fields: list[dict], *, where: str) -> None:
     seen: set[str] = set()
-    for field in fields:
+    for i, field in enumerate(fields):
         if field["name"] in seen:
-            raise CatalogError(f"{where}: field name {field['name']!r} is used twice.")
+            message = f"{where}: field name {field['name']!r} is used twice."
+            raise _at(i, CatalogError(message, key="name"))
         seen.add(field["name"])
 
 
@@ -230,11 +270,15 @@ def validate_approval_steps(
     normalised = []
     for index, step in enumerate(steps):
         place = f"{where} / approval step #{index + 1}"
-        clean = _normalise_step(step, where=place, roles=frozenset(roles), teams=teams)
-        if clean["when"] is not None:
-            _check_when_target(clean["when"], known, where=place)
+        try:
+            clean = _normalise_step(step, where=place, roles=frozenset(roles), teams=teams)
+            if clean["when"] is not None:
+                _keyed("when", _check_when_target, clean["when"], place, known=known)
+        except CatalogError as err:
+            raise _at(index, err) from None
         if clean["name"] in names:
-            raise CatalogError(f"{place}: step name {clean['name']!r} is used twice.")
+            message = f"{place}: step name {clean['name']!r} is used twice."
+            raise _at(index, CatalogError(message, key="name"))
         names.add(clean["name"])
         normalised.append(clean)
     return normalised
@@ -253,13 +297,19 @@ def _normalise_step(
     role, team = _check_approver_source(step, where=where, roles=roles, teams=teams)
     approvers = step.get("approvers", 1)
     if isinstance(approvers, bool) or not isinstance(approvers, int):
-        raise CatalogError(f"{where}: approvers must be a whole number, not {approvers!r}.")
+        raise CatalogError(
+            f"{where}: approvers must be a whole number, not {approvers!r}.", key="approvers"
+        )
     if not 1 <= approvers <= MAX_APPROVERS:
-        raise CatalogError(f"{where}: approvers must be from 1 to {MAX_APPROVERS}.")
+        raise CatalogError(
+            f"{where}: approvers must be from 1 to {MAX_APPROVERS}.", key="approvers"
+        )
     chosen_by = step.get("chosen_by", "agent")
     if chosen_by not in CHOSEN_BY:
-        raise CatalogError(f"{where}: chosen_by must be agent or requester, not {chosen_by!r}.")
-    when = _check_when(step.get("when"), where=where)
+        raise CatalogError(
+            f"{where}: chosen_by must be agent or requester, not {chosen_by!r}.", key="chosen_by"
+        )
+    when = _keyed("when", _check_when, step.get("when"), where)
     return {
         "name": name,
         "role": role,
@@ -282,11 +332,14 @@ def _check_approver_source(
             known = ", ".join(sorted(roles)) or "none"
             raise CatalogError(
                 f"{where}: unknown approval role {role!r}; declare it under approval_roles "
-                f"(declared: {known})."
+                f"(declared: {known}).",
+                key="role",
             )
         return role, None
     if not isinstance(team, str) or team not in teams:
-        raise CatalogError(f"{where}: team_lead {team!r} is not a team of the catalog.")
+        raise CatalogError(
+            f"{where}: team_lead {team!r} is not a team of the catalog.", key="team_lead"
+        )
     return None, teams[team]
 
 

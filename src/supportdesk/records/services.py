@@ -160,6 +160,11 @@ def _share_target(
     return None, found_team, {}
 
 
+def may_share(actor: AbstractBaseUser, record: Record) -> bool:
+    """Whether `actor` may see and change who a record is shared with: its owner, ops admins."""
+    return actor.is_active and (actor.is_staff or record.owner_id == actor.pk)
+
+
 @transaction.atomic
 def share_set(
     actor: AbstractBaseUser,
@@ -173,7 +178,7 @@ def share_set(
 
     Only the record's owner or an ops admin may share it; sharing again changes the level.
     """
-    if not (actor.is_active and (actor.is_staff or record.owner_id == actor.pk)):
+    if not may_share(actor, record):
         raise RecordActionForbidden("Only the record's owner or an ops admin can share it.")
     share_user, share_team, errors = _share_target(user, team)
     if level not in RecordShare.Level.values:
