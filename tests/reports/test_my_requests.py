@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from supportdesk.cases import actions
 from supportdesk.cases.models import Case
+from supportdesk.reports.dashboards import my_requests
 from supportdesk.reports.filters import parse_report_filters, preset_range
 from tests.factories import quote_question
 
@@ -158,3 +159,26 @@ def test_the_page_costs_the_same_queries_for_few_or_many_requests(
         quote_question(rep, opportunity)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(URL)
+
+
+def test_a_busy_requesters_activity_is_the_same_walked_from_the_newest_events(
+    rep, opportunity, deal_desk_agent, other_rep, shared_edit, monkeypatch
+):
+    """From BUSY_REQUESTER_CASES requests on, recent activity walks everyone's newest events a
+    chunk at a time: it finds exactly what reading the requester's cases finds."""
+    cases = [quote_question(rep, opportunity) for _ in range(4)]
+    others = [quote_question(other_rep, opportunity) for _ in range(3)]
+    for case in [*cases, *others]:
+        actions.take_case(case, agent=deal_desk_agent)
+    actions.add_comment(cases[0], author=deal_desk_agent, body="Looking", internal=True)
+    for case in others:
+        actions.add_comment(case, author=deal_desk_agent, body="Not rep's")
+    actions.add_comment(cases[1], author=rep, body="Mine, not shown")
+    expected = [(a.case, a.text) for a in my_requests.recent_activity(rep)]
+    assert expected and all(not text.startswith("rita") for _, text in expected)
+
+    monkeypatch.setattr(my_requests, "BUSY_REQUESTER_CASES", 2)
+    monkeypatch.setattr(my_requests, "WALK_CHUNK", 2)  # several chunks
+    assert [(a.case, a.text) for a in my_requests.recent_activity(rep)] == expected
+    monkeypatch.setattr(my_requests, "WALK_CHUNKS", 1)  # gives up, reads the cases instead
+    assert [(a.case, a.text) for a in my_requests.recent_activity(rep)] == expected

@@ -363,7 +363,11 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["case", "-created_at"], name="caseevent_case_created")]
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="caseevent_case_created"),
+            # The newest events anywhere (a busy requester's recent activity, reports).
+            models.Index(fields=["created_at", "id"], name="caseevent_created_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.case_id}"
