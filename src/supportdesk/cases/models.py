@@ -254,6 +254,12 @@ class Case(models.Model):
                 name="case_open_access",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The teams' open backlog by status and age (the reports), from the index alone.
+            models.Index(
+                fields=["team", "status", "created_at"],
+                name="case_open_team_age",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             # My requests' open cases by status (the reports), for requesters of thousands.
             models.Index(
                 fields=["requester", "status"],

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 
 from supportdesk.cases.models import OPEN_STATUSES, Case
+from supportdesk.lists.filters import OpenCase
 from supportdesk.people.models import Team
 from supportdesk.reports import rollups
 from supportdesk.reports.blocks import Chart, Dashboard, Figure, Series
@@ -84,10 +85,10 @@ def _teams(
 def _open_by_team(filters: ReportFilters) -> dict[int, int]:
     """Open cases per team now (an indexed read of the open cases)."""
     found = (
-        narrowed(Case.objects.filter(status__in=OPEN_STATUSES), filters)
+        narrowed(Case.objects.filter(status__in=OPEN_STATUSES).filter(OpenCase()), filters)
         .order_by()
         .values("team_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # the open cases' (team, status, created_at) index alone
     )
     return {row["team_id"]: row["n"] for row in found}
 

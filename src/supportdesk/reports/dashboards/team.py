@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from supportdesk.cases.models import OPEN_STATUSES, Case
 from supportdesk.catalog.models import RequestType, SubRequest
+from supportdesk.lists.filters import OpenCase
 from supportdesk.people.models import Membership, Team
 from supportdesk.people.queries import team_roles_of
 from supportdesk.reports import rollups
@@ -162,9 +163,11 @@ def _totals(
 def _backlog(filters: ReportFilters) -> dict[str, dict[str, int]]:
     """Open cases of the team by status and age bucket (an indexed read of the open cases)."""
     today = timezone.localdate()
-    counts = {b.key: Count("pk", filter=b.condition(today)) for b in AGE_BUCKETS}
+    # Counting an indexed column, and the open statuses as the partial index says them: the
+    # index alone serves.
+    counts = {b.key: Count("created_at", filter=b.condition(today)) for b in AGE_BUCKETS}
     found = (
-        narrowed(Case.objects.filter(status__in=OPEN_STATUSES), filters)
+        narrowed(Case.objects.filter(status__in=OPEN_STATUSES).filter(OpenCase()), filters)
         .order_by()
         .values("status")
         .annotate(**counts)
