@@ -97,6 +97,19 @@ def secret_key(var_dir: Path) -> str:
     return key
 
 
+def check_secret_key(key: str, *, debug: bool) -> None:
+    """Stop startup when DEBUG is off and the key is one an attacker could guess: shorter than
+    50 characters, fewer than 5 distinct ones, or Django's `django-insecure-` sample."""
+    if debug:
+        return
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak for DEBUG=false: use at least 50 random characters, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))' (or unset it to "
+            "use the key generated into the var dir)."
+        )
+
+
 def cache_config(url: str, *, max_entries: int) -> dict[str, Any]:
     """A `CACHES` entry from a URL: empty or `locmem://` (each process its own memory, up to
     `max_entries` entries), `redis://…` or `rediss://…` (shared by every process; needs the
@@ -119,3 +132,18 @@ def cache_config(url: str, *, max_entries: int) -> dict[str, Any]:
     raise ImproperlyConfigured(
         f"CACHE_URL must be empty, locmem://, dummy:// or redis://…, not {url!r}."
     )
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (`10.0.0.0/8`), checked now."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, not {item!r}."
+            ) from None
+    return networks

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 
-from supportdesk.env import env_int, env_str
+from supportdesk.env import env_bool, env_int, env_str
+from supportdesk.observability.logs import gunicorn_logconfig
 
 bind = env_str("BIND", "127.0.0.1:8000")
 workers = env_int("WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1)
@@ -21,6 +22,8 @@ graceful_timeout = 30
 accesslog = None
 errorlog = "-"
 loglevel = env_str("LOG_LEVEL", "info").lower()
+if env_str("LOG_FORMAT", "text" if env_bool("DEBUG") else "json").strip().lower() == "json":
+    logconfig_dict = gunicorn_logconfig(loglevel)
 
 
 def post_worker_init(worker: object) -> None:

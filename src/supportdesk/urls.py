@@ -4,6 +4,7 @@ from django.urls import include, path
 from supportdesk.api.urls import api
 from supportdesk.cases import problem_views
 from supportdesk.health import healthz, readyz
+from supportdesk.observability.views import metrics_view
 
 urlpatterns = [
     path("", include("supportdesk.lists.urls")),  # before cases: /cases/views/… are lists
@@ -20,4 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
