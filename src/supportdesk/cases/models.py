@@ -260,6 +260,12 @@ class Case(models.Model):
                 name="case_open_team_age",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # My requests' time to resolution over a period, from the index alone.
+            models.Index(
+                fields=["requester", "closed_at", "created_at"],
+                name="case_requester_closed",
+                condition=models.Q(closed_at__isnull=False),
+            ),
             # My requests' open cases by status (the reports), for requesters of thousands.
             models.Index(
                 fields=["requester", "status"],
