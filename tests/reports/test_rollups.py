@@ -221,19 +221,26 @@ def test_a_moved_case_is_raised_where_it_started_and_opened_where_it_is():
     assert rollups.contributions(facts)[(day, 1, 2, 7, "high")]["raised"] == 1
 
 
-def test_totals_read_whole_months_from_the_monthly_rows():
-    segments = rollups._segments(dt.date(2026, 1, 15), dt.date(2026, 4, 10), by_day=False)
-    (monthly, months), (daily, days) = segments
-    assert monthly is MonthlyRollup and daily is DailyRollup
-    assert months.children == [("day__gte", dt.date(2026, 2, 1)), ("day__lt", dt.date(2026, 4, 1))]
-    assert "2026, 1, 15" in str(days) and "2026, 4, 10" in str(days)
-    whole = rollups._segments(dt.date(2026, 2, 1), dt.date(2026, 3, 31), by_day=False)
-    assert [model for model, _ in whole] == [MonthlyRollup]
-    short = rollups._segments(dt.date(2026, 2, 3), dt.date(2026, 2, 27), by_day=False)
-    assert [model for model, _ in short] == [DailyRollup]
-    assert [
-        m for m, _ in rollups._segments(dt.date(2026, 1, 1), dt.date(2026, 3, 31), by_day=True)
-    ] == [DailyRollup]
+def test_totals_read_months_and_as_few_days_as_they_can():
+    def plan(start, end):
+        return sorted(
+            (model.__name__, sign) for model, _, sign in rollups._segments(start, end, by_day=False)
+        )
+
+    # Jan 15–31 is most of January: the month less Jan 1–14; Feb, Mar whole; Apr 1–10 as days.
+    assert plan(dt.date(2026, 1, 15), dt.date(2026, 4, 10)) == [
+        ("DailyRollup", -1),
+        ("DailyRollup", 1),
+        ("MonthlyRollup", 1),
+    ]
+    assert plan(dt.date(2026, 2, 1), dt.date(2026, 3, 31)) == [("MonthlyRollup", 1)]
+    assert plan(dt.date(2026, 2, 10), dt.date(2026, 2, 14)) == [("DailyRollup", 1)]
+    assert plan(dt.date(2026, 2, 2), dt.date(2026, 2, 27)) == [
+        ("DailyRollup", -1),
+        ("MonthlyRollup", 1),
+    ]
+    by_day = rollups._segments(dt.date(2026, 1, 1), dt.date(2026, 3, 31), by_day=True)
+    assert [(model, sign) for model, _, sign in by_day] == [(DailyRollup, 1)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -337,3 +344,12 @@ def test_totals_over_whole_months_equal_the_sum_of_the_days(rep, opportunity):
     inside = today - dt.timedelta(days=38)  # one of the cases 35–40 days ago, not the other
     (row,) = rollups.totals(inside, today, group_by=())
     assert row["opened"] == 3
+    # Every range from 100 days ago, read through months and days, as the days add up.
+    opened = {row["day"]: row["opened"] for row in per_day}
+    for first in range(0, 101, 3):
+        for length in (0, 4, 17, 29, 45, 100):
+            low = start + dt.timedelta(days=first)
+            high = min(low + dt.timedelta(days=length), today)
+            want = sum(n for day, n in opened.items() if low <= day <= high)
+            (row,) = rollups.totals(low, high, group_by=())
+            assert row["opened"] == want, (low, high)

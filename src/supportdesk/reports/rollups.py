@@ -655,7 +655,7 @@ def totals(
     columns = [GROUPS[name] for name in group_by]
     month_at = group_by.index("month") if "month" in group_by else None
     merged: dict[tuple, dict[str, Any]] = {}
-    for model, where in _segments(start_day, end_day, by_day="day" in group_by):
+    for model, where, sign in _segments(start_day, end_day, by_day="day" in group_by):
         rows = model.objects.filter(where)
         if team_ids is not None:
             rows = rows.filter(team_id__in=team_ids)
@@ -672,12 +672,9 @@ def totals(
             group = tuple(row[c] for c in columns)
             if month_at is not None and model is DailyRollup:
                 group = (*group[:month_at], group[month_at].replace(day=1), *group[month_at + 1 :])
-            if group in merged:
-                into = merged[group]
-                for name in sums:
-                    into[name] = (into[name] or 0) + (row[name] or 0)
-            else:
-                merged[group] = row
+            into = merged.setdefault(group, dict.fromkeys(sums, 0))
+            for name in sums:
+                into[name] += sign * (row[name] or 0)
     out = [
         _total_row(dict(zip(group_by, group, strict=True)), row, chosen, histograms=counts is None)
         for group, row in sorted(merged.items(), key=lambda item: item[0])
@@ -688,23 +685,41 @@ def totals(
     return [row for row in out if any(row[m] for m in chosen)]
 
 
-def _segments(start: dt.date, end: dt.date, *, by_day: bool) -> list[tuple[type[Rollup], Q]]:
-    """Where to read the range: the whole months in it from MonthlyRollup, the days around
-    them from DailyRollup."""
-    first = start if start.day == 1 else _next_month(start)
-    after = end + DAY
-    last = after if after.day == 1 else after.replace(day=1)  # the first day not whole-month
-    if by_day or first >= last:
-        return [(DailyRollup, Q(day__range=(start, end)))]
-    segments = [(MonthlyRollup, Q(day__gte=first, day__lt=last))]
-    days = Q()
-    if start < first:
-        days |= Q(day__gte=start, day__lt=first)
-    if last <= end:
-        days |= Q(day__gte=last, day__lte=end)
-    if days:
-        segments.append((DailyRollup, days))
-    return segments
+def _segments(start: dt.date, end: dt.date, *, by_day: bool) -> list[tuple[type[Rollup], Q, int]]:
+    """Where to read the range, as (rows, condition, +1 to add or −1 to subtract): the months
+    it covers from MonthlyRollup; of a month it covers only in part, the days it covers from
+    DailyRollup — or, when that is most of the month, the month less the days it leaves out.
+    Grouped by day, only DailyRollup."""
+    if by_day:
+        return [(DailyRollup, Q(day__range=(start, end)), 1)]
+    segments: list[tuple[type[Rollup], Q, int]] = []
+    month = start.replace(day=1)
+    while month <= end:
+        following = _next_month(month)
+        low, high = max(start, month), min(end, following - DAY)
+        if low == month and high == following - DAY:
+            segments.append((MonthlyRollup, Q(day=month), 1))
+        elif (high - low).days + 1 <= (following - month).days // 2:
+            segments.append((DailyRollup, Q(day__range=(low, high)), 1))
+        else:
+            segments.append((MonthlyRollup, Q(day=month), 1))
+            left_out = Q()
+            if month < low:
+                left_out |= Q(day__gte=month, day__lt=low)
+            if high < following - DAY:
+                left_out |= Q(day__gt=high, day__lt=following)
+            segments.append((DailyRollup, left_out, -1))
+        month = following
+    return _merged(segments)
+
+
+def _merged(segments: list[tuple[type[Rollup], Q, int]]) -> list[tuple[type[Rollup], Q, int]]:
+    """One query per table and sign: the conditions of each joined with OR."""
+    joined: dict[tuple[type[Rollup], int], Q] = {}
+    for model, where, sign in segments:
+        key = (model, sign)
+        joined[key] = joined[key] | where if key in joined else where
+    return [(model, where, sign) for (model, sign), where in joined.items()]
 
 
 def _next_month(day: dt.date) -> dt.date:
