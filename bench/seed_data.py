@@ -63,6 +63,7 @@ def setup_django(env: dict[str, str]) -> None:
     """Set Django up in this process with the server's environment (var dir, database)."""
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # an access-log line per timed request
     import django
 
     django.setup()
