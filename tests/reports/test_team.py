@@ -83,6 +83,21 @@ def test_a_lead_sees_the_flow_and_the_quality_of_their_team(lead, work):
     assert shown["frt_p50"] is not None and shown["resolution_p50"] is not None
 
 
+def test_each_rate_links_to_exactly_the_cases_it_counts(lead, work):
+    client = client_for(lead)
+    data = client.get(API).json()
+    links = {f["key"]: f["url"] for f in data["figures"]}
+    # needed information 2, marked urgent 1 (since downgraded), duplicates 1
+    for key, expected in (
+        ("info_rate", 2),
+        ("urgent_rate", 1),
+        ("downgrade_rate", 1),
+        ("duplicate_rate", 1),
+    ):
+        listed = set(re.findall(r">(\d{8})</a>", client.get(links[key]).content.decode()))
+        assert len(listed) == expected, key
+
+
 def test_the_moved_rate_counts_cases_where_they_were_first_raised(admin_user, work):
     shown = figures(admin_user, team=team("Sales Operations").slug)
     assert shown["in"] == 0 and shown["moved_rate"] == 100.0

@@ -6,6 +6,8 @@ so any list is bookmarkable and shareable:
     owner=me|queue|any|<username>     created_by=me|<username>     requester=me|<username>
     status=<status>|open (several)    team=<slug>|mine (several)   priority=<priority> (several)
     sla=on_track|at_risk|breached (several)
+    resolution=<resolution> (several)     requested_priority=<priority> (several: as raised)
+    info_requested=yes|no  (the team asked the requester for information at least once)
     request_type=<name> (several)     sub_request=<name> (several) kind=<record kind> (several)
     record=<external id>              account=<external id of an account>
     created=last_7_days|this_quarter|…   created_from=YYYY-MM-DD   created_to=YYYY-MM-DD
@@ -32,7 +34,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from supportdesk.cases.models import OPEN_STATUSES, Case, CaseWatcher, Priority, SlaStage, Status
+from supportdesk.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseWatcher,
+    Priority,
+    Resolution,
+    SlaStage,
+    Status,
+)
 from supportdesk.cases.queries import visible_attachments
 from supportdesk.catalog.models import RequestType, SubRequest
 from supportdesk.lists.models import RecentView
@@ -50,13 +60,24 @@ SLA_STAGES = {
 PERSON = "person"  # CaseFilters.owner when an owner is named (then owner_id)
 DATE_FIELDS = {"created": "created_at", "updated": "updated_at", "closed": "closed_at"}
 PEOPLE = ("owner", "created_by", "requester")
-MULTI = ("status", "team", "request_type", "sub_request", "priority", "kind", "sla")
+MULTI = (
+    "status",
+    "team",
+    "request_type",
+    "sub_request",
+    "priority",
+    "requested_priority",
+    "kind",
+    "sla",
+    "resolution",
+)
 SINGLE = (
     *PEOPLE,
     "record",
     "account",
     *(f"{name}{suffix}" for name in DATE_FIELDS for suffix in ("", "_from", "_to")),
     "attachments",
+    "info_requested",
     "watching",
     "viewed",
     "text",
@@ -104,12 +125,15 @@ class CaseFilters:
     request_type_ids: tuple[int, ...] | None = None
     sub_request_ids: tuple[int, ...] | None = None
     priorities: tuple[str, ...] = ()
+    requested_priorities: tuple[str, ...] = ()
+    resolutions: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     sla_stages: tuple[int, ...] = ()
     record: str = ""
     account: str = ""
     dates: tuple[tuple[str, DateRange], ...] = ()  # (model field, range)
     attachments: bool | None = None
+    info_requested: bool | None = None
     watching: bool = False
     viewed: bool = False
     text: str = ""  # "text contains": a substring of the subject or description
@@ -255,6 +279,22 @@ class _Parser:
                 "priority", lambda v: v in Priority.values, "a priority", _choices(Priority.values)
             )
         )
+        self.found["requested_priorities"] = tuple(
+            self.many(
+                "requested_priority",
+                lambda v: v in Priority.values,
+                "a priority",
+                _choices(Priority.values),
+            )
+        )
+        self.found["resolutions"] = tuple(
+            self.many(
+                "resolution",
+                lambda v: v in Resolution.values,
+                "a resolution",
+                _choices(Resolution.values),
+            )
+        )
         self.found["kinds"] = tuple(
             self.many("kind", lambda v: v in Kind.values, "a record kind", _choices(Kind.values))
         )
@@ -306,12 +346,14 @@ class _Parser:
         return day
 
     def flags(self) -> None:
-        if (value := self.single("attachments")) is not None:
+        for name in ("attachments", "info_requested"):
+            if (value := self.single(name)) is None:
+                continue
             if value.lower() in (*YES, *NO):
-                self.found["attachments"] = value.lower() in YES
-                self.params["attachments"] = "yes" if self.found["attachments"] else "no"
+                self.found[name] = value.lower() in YES
+                self.params[name] = "yes" if self.found[name] else "no"
             else:
-                self.error("attachments", "Give “yes” or “no”.")
+                self.error(name, "Give “yes” or “no”.")
         for name in ("watching", "viewed"):
             if (value := self.single(name)) is None:
                 continue
@@ -343,12 +385,15 @@ class _Parser:
             request_type_ids=found.get("request_type_ids"),
             sub_request_ids=found.get("sub_request_ids"),
             priorities=found.get("priorities", ()),
+            requested_priorities=found.get("requested_priorities", ()),
+            resolutions=found.get("resolutions", ()),
             kinds=found.get("kinds", ()),
             sla_stages=found.get("sla_stages", ()),
             record=found.get("record", ""),
             account=found.get("account", ""),
             dates=found.get("dates", ()),
             attachments=found.get("attachments"),
+            info_requested=found.get("info_requested"),
             watching=found.get("watching", False),
             viewed=found.get("viewed", False),
             text=found.get("text", ""),
@@ -481,6 +526,8 @@ def filter_cases(
     lookups = {
         "status__in": f.statuses,
         "priority__in": f.priorities,
+        "requested_priority__in": f.requested_priorities,
+        "resolution__in": f.resolutions,
         "record__kind__in": f.kinds,
         "sla_stage__in": f.sla_stages,
         "team_id__in": f.team_ids,
@@ -499,6 +546,10 @@ def filter_cases(
         account_id = _record_id(f.account)
         account = Q(record_id=account_id) | Q(record__account_id=account_id)
         cases = cases.filter(account) if account_id else cases.none()
+    if f.info_requested is not None:
+        cases = (
+            cases.filter(info_requests__gt=0) if f.info_requested else cases.filter(info_requests=0)
+        )
     for model_field, span in f.dates:
         cases = cases.filter(**{f"{model_field}__gte": span.start, f"{model_field}__lt": span.end})
     if f.attachments is not None:

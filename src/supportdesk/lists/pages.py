@@ -257,6 +257,8 @@ def filter_fields(
                 [(OPEN, "Open (any open status)"), *Status.choices],
             ),
             f("priority", "Priority", "checkboxes", Priority.choices),
+            f("requested_priority", "Priority as raised", "checkboxes", Priority.choices),
+            f("resolution", "Resolution", "checkboxes", Resolution.choices),
             f("team", "Team", "checkboxes", [(MINE, "My teams"), *_teams()]),
             f("kind", "Record kind", "checkboxes", Kind.choices),
             f("sla", "SLA", "checkboxes", [(k, v.label) for k, v in SLA_STAGES.items()]),
@@ -270,6 +272,12 @@ def filter_fields(
             f(
                 "attachments",
                 "Has attachments",
+                "select",
+                [("", "Either"), ("yes", "Yes"), ("no", "No")],
+            ),
+            f(
+                "info_requested",
+                "Information asked of the requester",
                 "select",
                 [("", "Either"), ("yes", "Yes"), ("no", "No")],
             ),

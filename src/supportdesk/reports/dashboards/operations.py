@@ -119,6 +119,7 @@ def _figures(filters: ReportFilters, totals: dict[str, Any], open_now: int) -> l
             "Needed more information",
             percent(totals["info_needed"], totals["opened"]),
             unit="%",
+            url=filters.cases_url(("info_requested", "yes")),
             note="Of the cases raised: the team had to ask the requester.",
         ),
         Figure(
@@ -126,6 +127,7 @@ def _figures(filters: ReportFilters, totals: dict[str, Any], open_now: int) -> l
             "Closed as duplicates",
             percent(totals["duplicates"], totals["closed"]),
             unit="%",
+            url=filters.cases_url(("resolution", "duplicate"), dated="closed"),
         ),
         Figure(
             "satisfaction",

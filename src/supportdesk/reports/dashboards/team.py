@@ -90,6 +90,7 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
             "Needed more information",
             percent(totals["info_needed"], totals["opened"]),
             unit="%",
+            url=scoped.cases_url(("info_requested", "yes")),
             note="Of the cases raised: the team had to ask the requester.",
         ),
         Figure(
@@ -97,19 +98,21 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
             "Marked urgent",
             percent(totals["urgent_requested"], totals["opened"]),
             unit="%",
-            url=scoped.cases_url(("priority", "urgent")),
+            url=scoped.cases_url(("requested_priority", "urgent")),
         ),
         Figure(
             "downgrade_rate",
             "Urgent requests downgraded",
             percent(totals["downgraded"], totals["urgent_requested"]),
             unit="%",
+            url=scoped.cases_url(("requested_priority", "urgent"), ("priority", "low,medium,high")),
         ),
         Figure(
             "duplicate_rate",
             "Closed as duplicates",
             percent(totals["duplicates"], totals["closed"]),
             unit="%",
+            url=scoped.cases_url(("resolution", "duplicate"), dated="closed"),
         ),
         Figure(
             "satisfaction",
