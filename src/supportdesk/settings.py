@@ -213,6 +213,8 @@ ATTACHMENT_EXTENSIONS = env_list(
     ],
 )
 UPLOAD_TTL_HOURS = env_int("UPLOAD_TTL_HOURS", 24)
+# API `Idempotency-Key`s: a retry within this many hours replays the first answer.
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 # API requests per token (per user for browser-session calls): "<N>/<second|minute|hour|day>",
 # or "off". Over it: 429 with Retry-After. Counted in the cache (see supportdesk.api.ratelimit).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/minute")

@@ -17,6 +17,7 @@ from ninja import Query, Router, Status
 from supportdesk.api.cases import CHOICE_FIELDS, attachment_out, case_for_user_out, case_out
 from supportdesk.api.cases import router as cases_router
 from supportdesk.api.errors import FieldErrors, problems
+from supportdesk.api.idempotency import idempotent
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from supportdesk.api.schemas import (
     AskIn,
@@ -277,6 +278,7 @@ def watcher_list(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 
 @router.post("/cases/{number}/watchers", response={201: CaseOut, **WRITE})
+@idempotent
 def watcher_add(request: HttpRequest, number: str, payload: WatcherIn) -> Status:
     """Add a watcher (who may then see the case): 201, or 200 if they already watch it."""
     user = request.auth
@@ -315,6 +317,7 @@ def event_list(
 @router.post(
     "/cases/{number}/comments", response={201: EventOut, **problems(401, 403, 404, 409, 422)}
 )
+@idempotent
 def comment_add(request: HttpRequest, number: str, payload: CommentIn) -> Status:
     """Comment (Markdown) with files; `internal: true` for an agent's internal note.
 
@@ -351,6 +354,7 @@ def attachment_list(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     "/cases/{number}/attachments",
     response={201: list[AttachmentOut], **problems(401, 403, 404, 409, 422)},
 )
+@idempotent
 def attachment_add(request: HttpRequest, number: str, payload: AttachmentsIn) -> Status:
     """Attach files uploaded first with POST /uploads; one feed event per file."""
     user = request.auth

@@ -17,6 +17,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from supportdesk.api.errors import FieldErrors, problems
+from supportdesk.api.idempotency import idempotent
 from supportdesk.api.schemas import VersionIn
 from supportdesk.cases.approvals import (
     StepStatus,
@@ -145,6 +146,7 @@ def approval_list(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.post("/cases/{number}/approvals", response={201: ApprovalsOut, **CHANGE})
+@idempotent
 def approval_request(request: HttpRequest, number: str, payload: ApprovalRequestIn) -> Status:
     """Ask people to approve a step: they become watchers (so they see the case) and are
     notified. The team asks (the requester too, for steps with `chosen_by: requester`), once

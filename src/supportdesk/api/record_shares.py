@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from supportdesk.api.errors import problems
+from supportdesk.api.idempotency import idempotent
 from supportdesk.api.records import router as records_router
 from supportdesk.api.records import share_out
 from supportdesk.api.schemas import ShareOut
@@ -82,6 +83,7 @@ def record_shares_replace(
 
 
 @router.post("/records/shares", response={200: BulkSharesOut, **problems(401, 403, 422)})
+@idempotent
 def record_shares_upsert(request: HttpRequest, payload: BulkSharesIn) -> dict[str, Any]:
     """Create or change many shares in one go (e.g. from the CRM); nothing is removed."""
     results = shares_upsert(request.auth, _items(payload))

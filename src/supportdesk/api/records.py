@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from supportdesk.api.errors import problems
+from supportdesk.api.idempotency import idempotent
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from supportdesk.api.schemas import RecordIn, RecordOut, RecordPage, ShareIn, ShareOut
 from supportdesk.records.models import Kind, Record, RecordShare
@@ -56,6 +57,7 @@ def with_support_flag(records: QuerySet[Record], user: AbstractBaseUser) -> Quer
 
 
 @router.post("/records", response={200: RecordOut, 201: RecordOut, **problems(401, 403, 422)})
+@idempotent
 def record_put(request: HttpRequest, payload: RecordIn) -> Status:
     """Create or update the record with this `external_id` (ops admins only)."""
     result = record_upsert(request.auth, **payload.model_dump())
@@ -67,6 +69,7 @@ def record_put(request: HttpRequest, payload: RecordIn) -> Status:
     "/records/{external_id}/shares",
     response={200: ShareOut, 201: ShareOut, **problems(401, 403, 404, 422)},
 )
+@idempotent
 def record_share(request: HttpRequest, external_id: str, payload: ShareIn) -> Status:
     """Give a user or a team read or edit access (the record's owner or ops admins)."""
     record = record_by_external_id(request.auth, external_id)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from supportdesk.api.errors import ApiProblem, FieldErrors, problems
+from supportdesk.api.idempotency import idempotent
 from supportdesk.people.models import ApiToken
 from supportdesk.people.queries import TOKEN_STATES, token_state, tokens_in_state
 from supportdesk.people.services import PeopleError, token_create, token_revoke
@@ -120,6 +121,7 @@ def token_list(request: HttpRequest, filters: Query[TokenFilters]) -> list[dict[
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **problems(401, 403, 422)})
+@idempotent(shown_once="the token")
 def token_create_api(request: HttpRequest, payload: TokenIn) -> Status:
     """Create a token for yourself; the answer holds the token, which is never shown again."""
     expires_at = _expiry(payload)

@@ -52,6 +52,10 @@ is also a 409. Each case lists the `actions` the caller may take now.
 **Rate limit**: each token (or signed-in user) may send so many requests per period (setting
 `API_RATE_LIMIT`, by default 600 a minute); beyond it the answer is 429 with `Retry-After`.
 
+**Retries**: POSTs that create something accept an `Idempotency-Key` header: a retry with
+the same key and body answers as the first time (`Idempotent-Replayed: true`) and creates
+nothing more; the same key on another request is a 422.
+
 **Tokens** are created and revoked on the Settings › API tokens page or with `/tokens`.
 """
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest, QueryDict
 from ninja import Field, Query, Router, Schema, Status
 
 from supportdesk.api.errors import ApiProblem, FieldErrors, problems
+from supportdesk.api.idempotency import idempotent
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from supportdesk.api.schemas import CasePage
 from supportdesk.cases.models import Case
@@ -269,6 +270,7 @@ def view_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/views", response={201: ViewOut, **problems(401, 422)})
+@idempotent
 def view_create(request: HttpRequest, payload: ViewIn) -> Status:
     """Save a view (private unless shared with your teams; admins may share with everyone)."""
     user = request.auth
@@ -298,6 +300,7 @@ def view_delete(request: HttpRequest, view_id: str) -> Status:
 
 
 @router.post("/views/{view_id}/clone", response={201: ViewOut, **problems(401, 404)})
+@idempotent
 def view_clone(request: HttpRequest, view_id: str) -> Status:
     """A private copy of any view you can see, built-in ones too, named "Copy of …"."""
     user = request.auth

@@ -1,4 +1,5 @@
-"""Hourly tidying, as a periodic task: expired uploads and old finished task results."""
+"""Hourly tidying, as a periodic task: expired uploads, old finished task results and expired
+idempotency keys."""
 
 from __future__ import annotations
 
@@ -24,4 +25,10 @@ def prune_task_results(*, now: dt.datetime | None = None) -> int:
 
 
 def tidy_up() -> dict[str, int]:
-    return {"uploads": purge_expired_uploads(), "task_results": prune_task_results()}
+    from supportdesk.api.idempotency import purge_expired_keys
+
+    return {
+        "uploads": purge_expired_uploads(),
+        "task_results": prune_task_results(),
+        "idempotency_keys": purge_expired_keys(),
+    }

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from supportdesk.api.errors import FieldErrors, problems
+from supportdesk.api.idempotency import idempotent
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from supportdesk.webhooks.endpoints import (
     EndpointInvalid,
@@ -115,6 +116,7 @@ def webhook_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/webhooks", response={201: WebhookOut, **problems(401, 404, 422)})
+@idempotent(shown_once="the signing secret")
 def webhook_create(request: HttpRequest, payload: WebhookIn) -> Status:
     """Register an endpoint; the answer carries its signing secret, shown this once."""
     endpoint = _checked(create_endpoint, request.auth, **payload.dict())
