@@ -21,9 +21,13 @@ from tests.notify.smtp import database_url, wait_until
 METRICS_TOKEN = "scrape-" + secrets.token_urlsafe(16)
 
 
+NOT_INHERITED = ("DATABASE_URL", "CACHE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def production_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """What a production install sets: DEBUG off, a real key, its host names."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL")}
+    # Not the test run's own servers, nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE.
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     return env | {
         "SUPPORTDESK_VAR_DIR": str(var_dir),
         "DEBUG": "false",
