@@ -66,3 +66,51 @@ def moved_rate(totals: dict[str, Any]) -> float | None:
     """Of the cases first raised with a team (or request type), the share sent on to another
     team since."""
     return percent(totals["moved_out"], totals["raised"])
+
+
+def shared_figures(totals: dict[str, Any], filters: ReportFilters) -> dict[str, Figure]:
+    """The figures Team and Operations show alike, by key, each linked to its cases."""
+    figures = [
+        Figure("in", "Cases in", totals["opened"], url=filters.cases_url()),
+        Figure("out", "Cases out", totals["closed"], url=filters.cases_url(dated="closed")),
+        Figure(
+            "sla_compliance",
+            "SLA met",
+            sla_met(totals),
+            unit="%",
+            url=filters.cases_url(dated="closed"),
+            note=f"{totals['sla_breached']} closed cases breached their SLA.",
+        ),
+        Figure(
+            "info_rate",
+            "Needed more information",
+            percent(totals["info_needed"], totals["opened"]),
+            unit="%",
+            url=filters.cases_url(("info_requested", "yes")),
+            note="Of the cases raised: the team had to ask the requester.",
+        ),
+        Figure(
+            "urgent_rate",
+            "Marked urgent",
+            percent(totals["urgent_requested"], totals["opened"]),
+            unit="%",
+            url=filters.cases_url(("requested_priority", "urgent")),
+        ),
+        Figure(
+            "downgrade_rate",
+            "Urgent requests downgraded",
+            percent(totals["downgraded"], totals["urgent_requested"]),
+            unit="%",
+            url=filters.cases_url(
+                ("requested_priority", "urgent"), ("priority", "low,medium,high")
+            ),
+        ),
+        Figure(
+            "duplicate_rate",
+            "Closed as duplicates",
+            percent(totals["duplicates"], totals["closed"]),
+            unit="%",
+            url=filters.cases_url(("resolution", "duplicate"), dated="closed"),
+        ),
+    ]
+    return {figure.key: figure for figure in figures}

@@ -29,6 +29,7 @@ from supportdesk.reports.measures import (
     hours,
     moved_rate,
     percent,
+    shared_figures,
     sla_met,
     time_figures,
 )
@@ -94,41 +95,22 @@ def _open_by_team(filters: ReportFilters) -> dict[int, int]:
 
 
 def _figures(filters: ReportFilters, totals: dict[str, Any], open_now: int) -> list[Figure]:
+    shared = shared_figures(totals, filters)
     return [
-        Figure("in", "Cases in", totals["opened"], url=filters.cases_url()),
-        Figure("out", "Cases out", totals["closed"], url=filters.cases_url(dated="closed")),
+        shared["in"],
+        shared["out"],
         Figure("backlog", "Open now", open_now, url=filters.cases_url(OPEN, dated=None)),
         *time_figures(totals, filters),
-        Figure(
-            "sla_compliance",
-            "SLA met",
-            sla_met(totals),
-            unit="%",
-            url=filters.cases_url(dated="closed"),
-            note=f"{totals['sla_breached']} closed cases breached their SLA.",
-        ),
+        shared["sla_compliance"],
         Figure(
             "moved_rate",
             "Moved to another team",
             moved_rate(totals),
             unit="%",
-            note="Of the cases raised: sent to the wrong team first.",
+            note="Of the cases first raised with these teams: sent on to another team.",
         ),
-        Figure(
-            "info_rate",
-            "Needed more information",
-            percent(totals["info_needed"], totals["opened"]),
-            unit="%",
-            url=filters.cases_url(("info_requested", "yes")),
-            note="Of the cases raised: the team had to ask the requester.",
-        ),
-        Figure(
-            "duplicate_rate",
-            "Closed as duplicates",
-            percent(totals["duplicates"], totals["closed"]),
-            unit="%",
-            url=filters.cases_url(("resolution", "duplicate"), dated="closed"),
-        ),
+        shared["info_rate"],
+        shared["duplicate_rate"],
         Figure(
             "satisfaction",
             "Satisfaction",

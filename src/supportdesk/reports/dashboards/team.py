@@ -35,6 +35,7 @@ from supportdesk.reports.measures import (
     moved_rate,
     percent,
     ratings,
+    shared_figures,
     sla_met,
     time_figures,
 )
@@ -60,6 +61,7 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
     by_type = _by_type(by_sub)  # the same rows, added up: no second scan
     totals = rollups.add_up(by_type)
     backlog = _backlog(scoped)
+    shared = shared_figures(totals, scoped)
     figures = [
         Figure(
             "backlog",
@@ -67,17 +69,10 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
             sum(sum(row.values()) for row in backlog.values()),
             url=scoped.cases_url(("status", "open"), dated=None),
         ),
-        Figure("in", "Cases in", totals["opened"], url=scoped.cases_url()),
-        Figure("out", "Cases out", totals["closed"], url=scoped.cases_url(dated="closed")),
+        shared["in"],
+        shared["out"],
         *time_figures(totals, scoped),
-        Figure(
-            "sla_compliance",
-            "SLA met",
-            percent(totals["sla_met"], totals["sla_met"] + totals["sla_breached"]),
-            unit="%",
-            url=scoped.cases_url(dated="closed"),
-            note=f"{totals['sla_breached']} closed cases breached their SLA.",
-        ),
+        shared["sla_compliance"],
         Figure(
             "moved_rate",
             "Moved to another team",
@@ -85,35 +80,10 @@ def build(user: AbstractBaseUser, filters: ReportFilters) -> Dashboard:
             unit="%",
             note="Of the cases first raised with this team: sent on to another team.",
         ),
-        Figure(
-            "info_rate",
-            "Needed more information",
-            percent(totals["info_needed"], totals["opened"]),
-            unit="%",
-            url=scoped.cases_url(("info_requested", "yes")),
-            note="Of the cases raised: the team had to ask the requester.",
-        ),
-        Figure(
-            "urgent_rate",
-            "Marked urgent",
-            percent(totals["urgent_requested"], totals["opened"]),
-            unit="%",
-            url=scoped.cases_url(("requested_priority", "urgent")),
-        ),
-        Figure(
-            "downgrade_rate",
-            "Urgent requests downgraded",
-            percent(totals["downgraded"], totals["urgent_requested"]),
-            unit="%",
-            url=scoped.cases_url(("requested_priority", "urgent"), ("priority", "low,medium,high")),
-        ),
-        Figure(
-            "duplicate_rate",
-            "Closed as duplicates",
-            percent(totals["duplicates"], totals["closed"]),
-            unit="%",
-            url=scoped.cases_url(("resolution", "duplicate"), dated="closed"),
-        ),
+        shared["info_rate"],
+        shared["urgent_rate"],
+        shared["downgrade_rate"],
+        shared["duplicate_rate"],
         Figure(
             "satisfaction",
             "Satisfaction",
