@@ -32,8 +32,9 @@ class SubRequestInline(admin.TabularInline):
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
     form = FieldSchemaForm
-    list_display = ["name", "kind", "team", "display_name", "is_active"]
-    list_filter = ["kind", "team", "is_active"]
+    list_display = ["name", "kind", "team", "display_name", "is_active", "from_catalog_file"]
+    list_filter = ["kind", "team", "is_active", "from_catalog_file"]
+    readonly_fields = ["from_catalog_file"]
     list_select_related = ["team"]
     search_fields = ["name", "display_name"]
     inlines = [SubRequestInline]
@@ -41,4 +42,5 @@ class RequestTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Redirect)
 class RedirectAdmin(admin.ModelAdmin):
-    list_display = ["name", "url", "position", "is_active"]
+    list_display = ["name", "url", "position", "is_active", "from_catalog_file"]
+    readonly_fields = ["from_catalog_file"]

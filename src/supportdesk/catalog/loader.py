@@ -1,9 +1,10 @@
 """Load the request catalog (catalog.yaml) into the database.
 
 The whole file is parsed and validated first, without touching the database; only then are
-teams, redirects, request types and sub-requests upserted in one transaction. Rows that are no
-longer in the file are deactivated, never deleted (cases keep pointing at them). Loading the
-same file twice changes nothing the second time.
+teams, redirects, request types and sub-requests upserted in one transaction. Rows of the file
+that are no longer in it are deactivated, never deleted (cases keep pointing at them); rows that
+admins added (API, UI) are not the file's (`from_catalog_file` is false) and are left alone.
+Loading the same file twice changes nothing the second time.
 
 A request type's (or sub-request's) field list is its own `fields`, then the fields of each set
 named in `uses`, in that order. Field sets must be self-contained.
@@ -650,14 +651,18 @@ def _sync(
     key: Callable[[M], Key],
     using: str,
 ) -> tuple[dict[Key, M], Counts]:
-    """Create, update (only what differs) and deactivate rows of one model; one read query."""
+    """Create, update (only what differs) and deactivate rows of one model; one read query.
+
+    Every row of the file is marked `from_catalog_file`; only rows so marked are deactivated
+    when the file no longer has them, so rows added by admins (API, UI) stay as they are."""
     manager = model._default_manager.db_manager(using)
     existing = {key(obj): obj for obj in manager.order_by()}
     counts = Counts()
     to_create: list[M] = []
     to_update: list[M] = []
     changed_fields: set[str] = set()
-    for row_key, values in rows.items():
+    for row_key, file_values in rows.items():
+        values = file_values | {"from_catalog_file": True}
         obj = existing.get(row_key)
         if obj is None:
             to_create.append(model(**values))
@@ -670,7 +675,11 @@ def _sync(
             changed_fields.update(changes)
         else:
             counts.unchanged += 1
-    stale = [obj.pk for row_key, obj in existing.items() if row_key not in rows and obj.is_active]
+    stale = [
+        obj.pk
+        for row_key, obj in existing.items()
+        if row_key not in rows and obj.is_active and obj.from_catalog_file
+    ]
     manager.bulk_create(to_create)
     if to_update:
         manager.bulk_update(to_update, sorted(changed_fields))

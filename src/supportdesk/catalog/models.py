@@ -11,6 +11,10 @@ from django.db import models
 from supportdesk.records.models import Kind
 
 NO_RECORD = ""  # a request type raised without a record (problem reports)
+FROM_CATALOG_FILE_HELP = (
+    "Loaded from the catalog file: loadcatalog keeps it in line with the file and retires it "
+    "when the file drops it. Rows added by admins are left alone."
+)
 
 
 class RequestType(models.Model):
@@ -27,6 +31,7 @@ class RequestType(models.Model):
     )
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    from_catalog_file = models.BooleanField(default=False, help_text=FROM_CATALOG_FILE_HELP)
 
     class Meta:
         ordering = ["team__position", "position", "name"]
@@ -56,6 +61,7 @@ class SubRequest(models.Model):
     )
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    from_catalog_file = models.BooleanField(default=False, help_text=FROM_CATALOG_FILE_HELP)
 
     class Meta:
         ordering = ["position", "name"]
@@ -81,6 +87,7 @@ class Redirect(models.Model):
     url = models.URLField(blank=True)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    from_catalog_file = models.BooleanField(default=False, help_text=FROM_CATALOG_FILE_HELP)
 
     class Meta:
         ordering = ["position", "name"]

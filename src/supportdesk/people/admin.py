@@ -11,8 +11,9 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "position", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["name", "description", "position", "is_active", "from_catalog_file"]
+    list_filter = ["is_active", "from_catalog_file"]
+    readonly_fields = ["from_catalog_file"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

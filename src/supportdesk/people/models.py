@@ -19,6 +19,11 @@ class Team(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    from_catalog_file = models.BooleanField(
+        default=False,
+        help_text="Loaded from the catalog file: loadcatalog keeps it in line with the file "
+        "and retires it when the file drops it. Teams added by admins are left alone.",
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -15,7 +15,8 @@ from supportdesk.catalog.loader import DEFAULT_PATH, load_catalog
 class Command(BaseCommand):
     help = (
         "Load the request catalog (teams, redirects, request types, sub-requests) from a YAML "
-        "file. Idempotent; entries no longer in the file are deactivated, never deleted."
+        "file. Idempotent; entries the file dropped are deactivated, never deleted; entries "
+        "added by admins (API, UI) are left alone."
     )
     # Like migrate: it needs the models only, so it runs even while other apps' checks fail.
     requires_system_checks: list[str] = []
