@@ -2,7 +2,10 @@
 
 The database is copied with SQLite's backup API in one step, which reads a single snapshot
 while the site keeps writing (WAL). Attachments are copied after it, so every file that the
-copied database names already exists (files added meanwhile are harmless extras).
+copied database names already exists (files added meanwhile are harmless extras). With the
+attachments in an S3 bucket (ATTACHMENTS_S3_BUCKET), the files the copied database names are
+read out of the bucket through the storage API into the backup, so it is whole on its own, and
+restore puts back into the bucket the ones it lacks.
 PostgreSQL installs use pg_dump instead (README, "Health checks and backups").
 """
 
@@ -19,9 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from supportdesk.attachment_storage import open_stored
 
 DB_FILE = "db.sqlite3"
 MEDIA_DIR = "media"
@@ -71,8 +78,11 @@ def make_backup(to: Path, *, now: dt.datetime | None = None) -> Path:
     with closing(sqlite3.connect(db_copy)) as copy:
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
         facts = _facts(copy)
+        names = _stored_names(copy)
     media = Path(settings.MEDIA_ROOT)
-    if media.is_dir():
+    if not _on_filesystem():
+        _copy_from_storage(names, folder / MEDIA_DIR)
+    elif media.is_dir():
         shutil.copytree(media, folder / MEDIA_DIR)
     else:
         (folder / MEDIA_DIR).mkdir()
@@ -141,9 +151,53 @@ def restore_backup(folder: Path, *, force: bool = False) -> dict[str, Any]:
     database.parent.mkdir(parents=True, exist_ok=True)
     copy_database(Path(folder) / manifest["database"]["file"], database)
     media = Path(folder) / MEDIA_DIR
-    if media.is_dir():
+    if media.is_dir() and not _on_filesystem():
+        _copy_to_storage(media)
+    elif media.is_dir():
         shutil.copytree(media, settings.MEDIA_ROOT, dirs_exist_ok=True)
     return manifest
+
+
+def _on_filesystem() -> bool:
+    return isinstance(default_storage, FileSystemStorage)
+
+
+def _stored_names(db: sqlite3.Connection) -> list[str]:
+    """The storage names of every attachment and pending upload the copied database holds."""
+    from supportdesk.cases.models import Attachment, Upload
+
+    tables = [model._meta.db_table for model in (Attachment, Upload)]
+    sql = " UNION ".join(f'SELECT file FROM "{table}"' for table in tables)  # noqa: S608
+    return sorted(name for (name,) in db.execute(sql) if name)
+
+
+def _copy_from_storage(names: list[str], media: Path) -> None:
+    """Each named file out of the storage (the bucket) into `media`, under its name."""
+    media.mkdir()
+    root = media.resolve()
+    for name in names:
+        target = (media / name).resolve()
+        if not target.is_relative_to(root):
+            raise BackupError(f"The database names a file outside the media folder: {name!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            source = open_stored(name)
+        except FileNotFoundError:
+            continue  # removed from the bucket by hand: nothing to copy, as on a filesystem
+        with closing(source), target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+
+
+def _copy_to_storage(media: Path) -> None:
+    """Each file of a backup's media folder into the storage (the bucket), unless present."""
+    for path in sorted(p for p in media.rglob("*") if p.is_file()):
+        name = path.relative_to(media).as_posix()
+        if default_storage.exists(name):
+            continue
+        with path.open("rb") as content:
+            saved = default_storage.save(name, File(content, name=name))
+        if saved != name:
+            raise BackupError(f"The storage renamed {name!r} to {saved!r}.")
 
 
 def migration_state() -> tuple[int, list[str]]:

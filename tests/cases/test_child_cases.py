@@ -123,7 +123,9 @@ def test_a_parent_closed_meanwhile_gets_no_child(quote_case, deal_desk_agent):
 
 
 def broken(user) -> dict:
-    screenshot = SimpleUploadedFile("error.png", b"\x89PNG demo", content_type="image/png")
+    screenshot = SimpleUploadedFile(
+        "error.png", b"\x89PNG\r\n\x1a\n demo", content_type="image/png"
+    )
     return {
         "application": "Salesforce",
         "short_description": "Save fails",

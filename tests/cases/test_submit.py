@@ -81,7 +81,7 @@ def test_submit_creates_the_case_and_everything_with_it(rep, opportunity, quote_
 
 
 def test_file_answers_become_attachments_of_the_field(rep, opportunity, quote_help):
-    shot = upload(rep, "error.png", b"\x89PNG")
+    shot = upload(rep, "error.png", b"\x89PNG\r\n\x1a\n")
     answers = {
         "quote_url": "https://x.example/q",
         "marketplace": "GCP",
@@ -205,7 +205,7 @@ def test_expired_uploads_are_purged_with_their_files_and_kept_ones_survive(rep):
 
 def test_requests_of_no_kind_are_raised_without_a_record_and_can_name_watchers(rep, outsider):
     break_fix = RequestType.objects.get(kind=NO_RECORD, name="Break/Fix Request")
-    shot = upload(rep, "error.png", b"\x89PNG")
+    shot = upload(rep, "error.png", b"\x89PNG\r\n\x1a\n")
     answers = {
         "application": "Supportdesk (request forms and cases)",
         "short_description": "Submit button does nothing",

@@ -42,7 +42,11 @@ from tests.web.conftest import make_case, pdf, request_type, upload_for
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# A 1 × 1 picture header: the upload checks read its declared size.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    + bytes(16)
+)
 
 
 @pytest.fixture

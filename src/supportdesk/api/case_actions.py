@@ -39,6 +39,7 @@ from supportdesk.api.schemas import (
     WatcherOut,
     rating_out,
 )
+from supportdesk.attachment_storage import open_for_download
 from supportdesk.cases.actions import (
     ActionInvalid,
     add_attachments,
@@ -58,6 +59,7 @@ from supportdesk.cases.actions import (
 )
 from supportdesk.cases.models import Attachment, CaseEvent
 from supportdesk.cases.queries import attachments_visible_to, case_for, cases_visible_to, feed_for
+from supportdesk.cases.uploads import served_content_type
 from supportdesk.catalog.queries import resolve_choice
 
 router = Router(tags=["case actions"])
@@ -405,10 +407,16 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
     if attachment is None:
         raise Http404(NO_SUCH_FILE)
     try:
-        handle = attachment.file.open("rb")
+        handle = open_for_download(attachment.file)
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=served_content_type(attachment),
+    )
+    response.setdefault("Content-Length", str(attachment.size))  # a stream from S3 has none
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

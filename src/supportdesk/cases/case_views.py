@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from supportdesk.attachment_storage import open_for_download
 from supportdesk.cases import forms as f
 from supportdesk.cases.actions import (
     COMMENT_MAX,
@@ -46,7 +47,7 @@ from supportdesk.cases.actions import (
     take_case,
 )
 from supportdesk.cases.display.feed import FEED_PAGE_SIZE, feed_items, feed_usernames
-from supportdesk.cases.display.formatting import image_type, person, user_names
+from supportdesk.cases.display.formatting import person, user_names
 from supportdesk.cases.display.page import SCORE_LABELS, case_page, rating_of
 from supportdesk.cases.info_request_forms import answer_form_for
 from supportdesk.cases.links import team_handle_notices, team_suggestions
@@ -62,6 +63,7 @@ from supportdesk.cases.queries import (
     feed_page_of,
 )
 from supportdesk.cases.services import SubmissionInvalid, claimable_uploads, create_upload
+from supportdesk.cases.uploads import inline_content_type, served_content_type
 from supportdesk.lists.services import record_case_view
 
 MENTION_SUGGESTIONS = 8
@@ -125,9 +127,9 @@ def _feed_page(request: HttpRequest, case: Case) -> int:
     """The feed page asked for (`feed`), or the one holding event `event` (links from
     notifications to an event that has scrolled off the first page)."""
     raw, event = request.GET.get("feed", ""), request.GET.get("event", "")
-    if not raw and event.isdigit() and len(event) < 19:
+    if not raw and event.isascii() and event.isdigit() and len(event) < 19:
         return feed_page_of(request.user, case, int(event), page_size=FEED_PAGE_SIZE)
-    return min(max(int(raw), 1), 100_000) if raw.isdigit() else 1
+    return min(max(int(raw), 1), 100_000) if raw.isascii() and raw.isdigit() else 1
 
 
 # ---- the page ------------------------------------------------------------------------------
@@ -518,17 +520,19 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
     """A file of the case, for who may see it. Pictures may be shown inline (`?inline=1`)."""
     case = case_for(request.user, number)
     attachment = get_object_or_404(attachments_visible_to(request.user, case), pk=pk)
-    inline_type = image_type(attachment.file.name) if request.GET.get("inline") == "1" else None
+    wants_inline = request.GET.get("inline") == "1"
+    inline_type = inline_content_type(attachment) if wants_inline else None
     try:
-        handle = attachment.file.open("rb")
+        handle = open_for_download(attachment.file)
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
     response = FileResponse(
         handle,
         as_attachment=inline_type is None,
         filename=attachment.name,
-        content_type=inline_type,
+        content_type=inline_type or served_content_type(attachment),
     )
+    response.setdefault("Content-Length", str(attachment.size))  # a stream from S3 has none
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +27,8 @@ from supportdesk.cases.models import (
     Upload,
 )
 from supportdesk.cases.policy import link_refusal, may_link_from
+from supportdesk.cases.sniffing import ContentRefused, checked_content_type
+from supportdesk.cases.uploads import clean_file_name, extension_of
 from supportdesk.catalog.models import NO_RECORD, RequestType, SubRequest, effective_fields
 from supportdesk.catalog.schema import AnswersInvalid, clean_answers
 from supportdesk.notify.services import Message, notify, notify_all
@@ -38,6 +41,8 @@ from supportdesk.sla.engine import start_clock
 from supportdesk.webhooks.outbox import case_event_recorded
 
 logger = logging.getLogger(__name__)
+# Writing a file failed because the store has no room: disk full, quota, file size limit.
+STORE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 DESCRIPTION_MAX = 20000
 
@@ -489,26 +494,45 @@ def _attach_uploads(
 
 
 def create_upload(owner: AbstractBaseUser, *, file: Any) -> Upload:
-    """Keep an uploaded file until a submit claims it; checks size and type."""
-    name = (getattr(file, "name", "") or "file").rsplit("/", 1)[-1][:255]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    """Keep an uploaded file until a submit claims it; checks name, size and content.
+
+    The stored content type is the one the content was recognised as, never the client's.
+    """
+    name = clean_file_name(getattr(file, "name", "") or "")
+    extension = extension_of(name)
     if extension not in settings.ATTACHMENT_EXTENSIONS:
         allowed = ", ".join(settings.ATTACHMENT_EXTENSIONS)
         message = f"“{name}”: files of this type are not accepted (allowed: {allowed})."
         raise SubmissionInvalid({"file": [message]})
-    if file.size > settings.ATTACHMENT_MAX_BYTES:
+    if getattr(file, "exceeded_limit", False) or file.size > settings.ATTACHMENT_MAX_BYTES:
         limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
         raise SubmissionInvalid({"file": [f"“{name}” is larger than the {limit} MB limit."]})
     if file.size == 0:
         raise SubmissionInvalid({"file": [f"“{name}” is empty."]})
-    return Upload.objects.create(
-        owner=owner,
-        file=file,
-        name=name,
-        size=file.size,
-        content_type=(getattr(file, "content_type", "") or "")[:100],
-        expires_at=timezone.now() + dt.timedelta(hours=settings.UPLOAD_TTL_HOURS),
-    )
+    try:
+        content_type = checked_content_type(file, name=name, extension=extension)
+    except ContentRefused as refused:
+        raise SubmissionInvalid({"file": [str(refused)]}) from None
+    try:
+        # A savepoint: a failed write must leave the caller's transaction usable.
+        with transaction.atomic():
+            return Upload.objects.create(
+                owner=owner,
+                file=file,
+                name=name,
+                size=file.size,
+                content_type=content_type,
+                expires_at=timezone.now() + dt.timedelta(hours=settings.UPLOAD_TTL_HOURS),
+            )
+    except OSError as error:
+        if error.errno not in STORE_FULL:
+            raise
+        logger.error("attachment store full: %s (%s bytes): %s", name, file.size, error)
+        message = (
+            f"“{name}” could not be stored: the file store is full. Nothing was saved; "
+            "please try again later. Your administrators have been alerted."
+        )
+        raise SubmissionInvalid({"file": [message]}) from None
 
 
 def keep_uploads(owner: AbstractBaseUser, upload_ids: Sequence[str]) -> int:

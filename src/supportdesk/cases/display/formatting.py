@@ -12,7 +12,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.forms import BoundField
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
@@ -20,7 +19,9 @@ from supportdesk.cases.models import (
     Attachment,
     Upload,
 )
+from supportdesk.cases.uploads import inline_content_type
 from supportdesk.records.models import Kind
+from supportdesk.url_builder import url_for
 
 
 @dataclass
@@ -232,24 +233,10 @@ def snapshot_rows(
 
 # ---- files ---------------------------------------------------------------------------------
 
-IMAGE_TYPES = {
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-}
-
-
-def image_type(file_name: str) -> str | None:
-    """The content type of a picture that may be shown inline (never SVG), by its extension."""
-    extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-    return IMAGE_TYPES.get(extension)
-
 
 def attachment_link(attachment: Attachment, number: str) -> FileLink:
-    url = reverse("cases:attachment", args=[number, attachment.pk])
-    preview = f"{url}?inline=1" if image_type(attachment.file.name) else ""
+    url = url_for("cases:attachment", number, attachment.pk)
+    preview = f"{url}?inline=1" if inline_content_type(attachment) else ""
     return FileLink(attachment.name, url, preview)
 
 
@@ -262,3 +249,4 @@ class AttachmentRow:
     at: dt.datetime
     event_id: int | None
     can_remove: bool
+    remove_url: str = ""  # where the Remove button posts, when it may
