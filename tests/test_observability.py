@@ -195,6 +195,37 @@ def test_a_forwarded_for_header_does_not_pass_the_allow_list(client, settings):
     assert response.status_code == 404
 
 
+def scrape_status(client, forwarded: str | None = None, **extra) -> int:
+    headers = {"X-Forwarded-For": forwarded} if forwarded is not None else {}
+    return client.get("/metrics", headers=headers, **extra).status_code
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_address_is_checked(client, settings):
+    settings.METRICS_ALLOWED_IPS = ["10.1.2.0/24"]
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client connects from 127.0.0.1
+    assert scrape_status(client, "10.1.2.3") == 200
+    assert scrape_status(client, "203.0.113.9") == 404
+    # The proxy appends the address it saw; entries left of it are the client's own words.
+    assert scrape_status(client, "10.1.2.3, 203.0.113.9") == 404
+    assert scrape_status(client, "10.1.2.3, not-an-address") == 404
+    assert scrape_status(client) == 404  # no header: the proxy itself is not allowed
+
+
+def test_trusted_proxies_in_a_chain_are_skipped_from_the_right(client, settings):
+    settings.METRICS_ALLOWED_IPS = ["10.1.2.3"]
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "192.168.0.0/16", "fd00::/8"]
+    assert scrape_status(client, "10.1.2.3, 192.168.5.5:8080") == 200
+    assert scrape_status(client, "10.1.2.3, [fd00::5]:443, 192.168.5.5") == 200
+    assert scrape_status(client, "10.1.2.3, 203.0.113.9, 192.168.5.5") == 404
+
+
+def test_a_forwarded_for_header_from_an_untrusted_address_is_ignored(client, settings):
+    settings.METRICS_ALLOWED_IPS = ["10.1.2.3", "127.0.0.1"]
+    settings.TRUSTED_PROXIES = ["192.168.0.0/16"]
+    assert scrape_status(client, "10.1.2.3", REMOTE_ADDR="198.51.100.7") == 404
+    assert scrape_status(client, "198.51.100.7") == 200  # the socket's 127.0.0.1 is allowed
+
+
 def test_request_counts_and_latencies_grow_with_requests_but_not_with_probes(staff_client):
     before = scrape(staff_client)
     staff_client.get("/accounts/login/")

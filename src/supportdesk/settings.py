@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
+from supportdesk.attachment_storage import attachment_storage
 from supportdesk.env import (
     cache_config,
     check_secret_key,
@@ -40,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "supportdesk.people",
@@ -58,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "supportdesk.observability.middleware.ObservabilityMiddleware",  # first: times everything
     "django.middleware.security.SecurityMiddleware",
+    "supportdesk.cases.uploads.UploadLimitMiddleware",  # before anything reads a body
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -133,6 +141,45 @@ LOGOUT_REDIRECT_URL = "login"
 # memory (the default) simply misses on the other processes and reads the database once.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused (429, registration/locked_out.html) for
+# LOGIN_LOCKOUT_MINUTES, even with the right password. API tokens never pass through it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "supportdesk.people.login_guard.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False  # no start-up banner on every command (it lands in CLI output)
+
+# Browser hardening. Scripts and styles come only from our own static files: no inline code,
+# no event-handler attributes, no eval (htmx runs with allowEval off, see base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages carry the token (forms, and hx-headers for htmx).
+CSRF_COOKIE_HTTPONLY = True
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -143,7 +190,18 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments: files under MEDIA_ROOT, or private objects in an S3-compatible bucket when
+    # ATTACHMENTS_S3_BUCKET is set (supportdesk/attachment_storage.py); served only by the app.
+    "default": attachment_storage(
+        bucket=env_str("ATTACHMENTS_S3_BUCKET").strip(),
+        endpoint_url=env_str("ATTACHMENTS_S3_ENDPOINT_URL").strip(),
+        region=env_str("ATTACHMENTS_S3_REGION").strip(),
+        prefix=env_str("ATTACHMENTS_S3_PREFIX").strip(),
+        access_key=env_str("AWS_ACCESS_KEY_ID"),
+        secret_key=env_str("AWS_SECRET_ACCESS_KEY"),
+        acl=env_str("ATTACHMENTS_S3_ACL", "private").strip(),
+        addressing_style=env_str("ATTACHMENTS_S3_ADDRESSING_STYLE"),
+    ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         # Hashed names once `collectstatic` has written its manifest; plain names before.
@@ -196,6 +254,9 @@ SLA_CHECK_SECONDS = env_float("SLA_CHECK_SECONDS", 60)
 PENDING_REMIND_AFTER_DAYS = env_int("PENDING_REMIND_AFTER_DAYS", 2)
 PENDING_CLOSE_AFTER_DAYS = env_int("PENDING_CLOSE_AFTER_DAYS", 7)
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
+# A task "running" this long belongs to a worker that died: it goes back to the queue
+# (supportdesk.notify.recovery). Far above the longest task; every task may run again safely.
+TASK_STALE_SECONDS = env_float("TASK_STALE_SECONDS", 900)
 # /readyz: a worker must have run a periodic tick this recently (the heartbeat job ticks every
 # WORKER_HEARTBEAT_SECONDS); READYZ_REQUIRE_WORKER=false skips the check (single process).
 WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 20)
@@ -227,6 +288,14 @@ PRIORITY_RENEWAL_DAYS = env_int("PRIORITY_RENEWAL_DAYS", 14)
 FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files are cut off at ATTACHMENT_MAX_BYTES while they stream in (supportdesk.cases.uploads);
+# a multipart request over ATTACHMENT_MAX_REQUEST_MB is refused before its body is read.
+ATTACHMENT_MAX_REQUEST_BYTES = env_int("ATTACHMENT_MAX_REQUEST_MB", 100) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "supportdesk.cases.uploads.AttachmentLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Logs go to the console, each record with its request id: one JSON object a line in
 # production, plain text in development (LOG_FORMAT=json|text).
@@ -238,6 +307,9 @@ LOGGING = logging_config(
 # client address in METRICS_ALLOWED_IPS; anyone else gets 404.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
+# Reverse proxies whose X-Forwarded-For is believed for the client's address (the right-most
+# entry that is not one of them); empty: the connecting address, always.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 # HTTPS behind a TLS-terminating proxy (BEHIND_HTTPS_PROXY=true): the proxy's
 # X-Forwarded-Proto says whether the client used https; plain http is redirected (except the

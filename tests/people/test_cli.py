@@ -13,6 +13,8 @@ from django.utils import timezone
 from supportdesk.people.models import ApiToken, Membership, Team, hash_token
 from supportdesk.people.services import PeopleError, user_upsert
 
+PW, PW2 = "a long enough password", "another long password"  # pass the validators
+
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
@@ -52,29 +54,29 @@ def test_user_add_creates_a_user_who_can_log_in(teams):
 
 
 def test_user_add_pairs_each_role_with_the_team_before_it_and_accepts_aliases(teams):
-    cli("user", "add", "bob", "--password", "pw", "--team", "CLIQ", "--team", "Deal Desk",
+    cli("user", "add", "bob", "--password", PW, "--team", "CLIQ", "--team", "Deal Desk",
         "--role", "lead")  # fmt: skip
     bob = User.objects.get(username="bob")
     assert roles_of(bob) == {"CLI Test Queue": "agent", "Deal Desk": "lead"}
 
 
 def test_user_add_is_idempotent_and_updates_an_existing_user(teams):
-    args = ("user", "add", "carol", "--password", "pw1", "--team", "Deal Desk")
+    args = ("user", "add", "carol", "--password", PW, "--team", "Deal Desk")
     cli(*args)
     cli(*args)
     assert User.objects.filter(username="carol").count() == 1
     assert Membership.objects.filter(user__username="carol").count() == 1
 
-    cli("user", "add", "carol", "--password", "pw2", "--email", "c@example.com",
+    cli("user", "add", "carol", "--password", PW2, "--email", "c@example.com",
         "--team", "Deal Desk", "--role", "lead", "--team", "CLI Test Queue", "--admin")  # fmt: skip
     carol = User.objects.get(username="carol")
-    assert carol.check_password("pw2")
+    assert carol.check_password(PW2)
     assert carol.email == "c@example.com"
     assert roles_of(carol) == {"Deal Desk": "lead", "CLI Test Queue": "agent"}
     assert carol.is_staff
     assert carol.is_superuser
 
-    cli("user", "add", "carol", "--password", "pw2")  # no --admin, no --team: nothing removed
+    cli("user", "add", "carol", "--password", PW2)  # no --admin, no --team: nothing removed
     carol.refresh_from_db()
     assert carol.is_superuser
     assert roles_of(carol) == {"Deal Desk": "lead", "CLI Test Queue": "agent"}
@@ -82,7 +84,7 @@ def test_user_add_is_idempotent_and_updates_an_existing_user(teams):
 
 def test_user_add_with_an_unknown_team_lists_the_valid_names_and_writes_nothing(teams):
     with pytest.raises(CommandError) as err:
-        cli("user", "add", "dave", "--password", "pw", "--team", "Deal Desk", "--team", "Nope")
+        cli("user", "add", "dave", "--password", PW, "--team", "Deal Desk", "--team", "Nope")
     assert "Unknown team 'Nope'" in str(err.value)
     assert "Deal Desk" in str(err.value)
     assert "CLI Test Queue" in str(err.value)
@@ -91,12 +93,12 @@ def test_user_add_with_an_unknown_team_lists_the_valid_names_and_writes_nothing(
 
 def test_user_add_rejects_a_role_without_its_team(teams):
     with pytest.raises(CommandError, match="--role must follow"):
-        cli("user", "add", "erin", "--password", "pw", "--role", "lead")
+        cli("user", "add", "erin", "--password", PW, "--role", "lead")
     with pytest.raises(CommandError, match="--role must follow"):
-        cli("user", "add", "erin", "--password", "pw", "--team", "CLIQ", "--role", "lead",
+        cli("user", "add", "erin", "--password", PW, "--team", "CLIQ", "--role", "lead",
             "--role", "agent")  # fmt: skip
     with pytest.raises(CommandError, match="invalid choice"):
-        cli("user", "add", "erin", "--password", "pw", "--team", "CLIQ", "--role", "boss")
+        cli("user", "add", "erin", "--password", PW, "--team", "CLIQ", "--role", "boss")
     assert not User.objects.filter(username="erin").exists()
 
 
@@ -104,13 +106,13 @@ def test_user_add_requires_a_password_and_a_valid_username(teams):
     with pytest.raises(CommandError, match="--password"):
         cli("user", "add", "frank")
     with pytest.raises(CommandError, match="Invalid username"):
-        cli("user", "add", "frank smith", "--password", "pw")
+        cli("user", "add", "frank smith", "--password", PW)
     assert not User.objects.filter(username__startswith="frank").exists()
 
 
 @pytest.fixture
 def alice(teams):
-    cli("user", "add", "alice", "--password", "pw")
+    cli("user", "add", "alice", "--password", PW)
     return User.objects.get(username="alice")
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from supportdesk.people.models import ApiToken, hash_token
 from supportdesk.people.services import token_create
+from supportdesk.people.views import PAGE_SIZE
 from tests.api.conftest import TokenClient
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,19 @@ def test_the_admin_page_is_a_404_for_everyone_else(client, rep, other_rep):
     assert client.post(f"{ADMIN_URL}{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_the_admin_page_is_paginated_and_its_links_keep_the_filter(client, admin_user, rep):
+    for i in range(PAGE_SIZE + 5):
+        token_create(user=rep, name=f"ci-{i:02}", scope=ApiToken.Scope.READ)
+    client.force_login(admin_user)
+    first = client.get(ADMIN_URL, {"user": "rita"})
+    assert len(first.context["tokens"]) == PAGE_SIZE
+    html = first.content.decode()
+    assert f"Page 1 of 2 · {PAGE_SIZE + 5} in all" in html
+    assert 'href="?user=rita&amp;page=2"' in html
+    second = client.get(ADMIN_URL, {"user": "rita", "page": 2})
+    names = [t.name for t in first.context["tokens"]] + [t.name for t in second.context["tokens"]]
+    assert len(second.context["tokens"]) == 5
+    assert sorted(names) == [f"ci-{i:02}" for i in range(PAGE_SIZE + 5)]
+    assert names[0] == f"ci-{PAGE_SIZE + 4:02}"  # newest first

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
@@ -94,6 +95,7 @@ def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """For the API's docs and OpenAPI document: a session or a valid token, like the API."""
 
     @wraps(view)
+    @csp_update({"img-src": ["data:"]})  # Swagger UI's stylesheet draws its icons as data: URLs
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         header = request.headers.get("Authorization", "")
         scheme, _, raw = header.partition(" ")

@@ -10,29 +10,27 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
 from supportdesk.observability import metrics
+from supportdesk.observability.proxies import IPAddress, client_address
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def may_scrape(request: HttpRequest) -> bool:
-    """A staff session, `Authorization: Bearer <METRICS_TOKEN>`, or a client address (the
-    socket's, never X-Forwarded-For) inside METRICS_ALLOWED_IPS (addresses or networks)."""
+    """A staff session, `Authorization: Bearer <METRICS_TOKEN>`, or a client address inside
+    METRICS_ALLOWED_IPS (addresses or networks): the socket's, or behind a proxy listed in
+    TRUSTED_PROXIES the one X-Forwarded-For gives for the client (observability.proxies)."""
     token = settings.METRICS_TOKEN
     given = request.headers.get("Authorization", "")
     if token and given.startswith("Bearer ") and hmac.compare_digest(given[7:], token):
         return True
-    if _address_allowed(request.META.get("REMOTE_ADDR", "")):
+    if _address_allowed(client_address(request)):
         return True
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_active and user.is_staff)
 
 
-def _address_allowed(address: str) -> bool:
-    if not settings.METRICS_ALLOWED_IPS or not address:
-        return False
-    try:
-        client = ipaddress.ip_address(address)
-    except ValueError:
+def _address_allowed(client: IPAddress | None) -> bool:
+    if not settings.METRICS_ALLOWED_IPS or client is None:
         return False
     return any(
         client in ipaddress.ip_network(network, strict=False)

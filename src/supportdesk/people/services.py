@@ -8,6 +8,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import BaseUserManager
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -53,6 +54,13 @@ def _resolve_approval_roles(slugs: Iterable[str]) -> list[ApprovalRole]:
     return list(found.values())
 
 
+def _check_password(password: str, user: AbstractBaseUser) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as err:
+        raise PeopleError(f"Password refused: {' '.join(err.messages)}") from None
+
+
 @transaction.atomic
 def user_upsert(
     *,
@@ -69,7 +77,7 @@ def user_upsert(
     `memberships` are (team name or alias, role) pairs, added or given the new role; other
     memberships stay. `approval_roles` are slugs of approval roles (from the catalog) to give
     the user; roles they hold already stay. `is_admin=True` makes the user staff and
-    superuser; False never demotes.
+    superuser; False never demotes. A password must pass AUTH_PASSWORD_VALIDATORS.
     """
     User = get_user_model()
     username = username.strip()
@@ -82,9 +90,7 @@ def user_upsert(
     wanted = _resolve_memberships(memberships)
     roles = _resolve_approval_roles(approval_roles)
     user, created = User.objects.get_or_create(**{User.USERNAME_FIELD: username})
-    if password is not None:
-        user.set_password(password)
-    elif created:
+    if password is None and created:
         user.set_unusable_password()
     if email is not None:
         user.email = BaseUserManager.normalize_email(email.strip())
@@ -95,6 +101,9 @@ def user_upsert(
         user.first_name, user.last_name = first, last.strip()
     if is_admin:
         user.is_staff = user.is_superuser = True
+    if password is not None:
+        _check_password(password, user)
+        user.set_password(password)
     user.save()
     if renamed:  # their requests are found by their name (search.documents)
         index_cases(Case.objects.filter(requester=user))

@@ -49,6 +49,13 @@
     }
   });
 
+  // The bell polls only while the tab is visible (in JS: the CSP forbids htmx's eval'd filters).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "bell" && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+
   // An error answer (e.g. 404 after losing access to the record) is shown as a normal page.
   document.addEventListener("htmx:responseError", function (event) {
     var info = event.detail.pathInfo || {};
@@ -78,6 +85,14 @@
     return { q: match[2], start: before.length - match[2].length - 1 };
   }
 
+  // aria-expanded belongs to a combobox: a one-line input becomes one; a textarea may take no
+  // other role, so it keeps textbox semantics (aria-autocomplete, aria-activedescendant).
+  function setMentionsExpanded(field, expanded) {
+    if (field.getAttribute("role") === "combobox") {
+      field.setAttribute("aria-expanded", expanded ? "true" : "false");
+    }
+  }
+
   function mentionMenu(field, create) {
     var id = field.id + "-mentions";
     var menu = document.getElementById(id);
@@ -90,7 +105,10 @@
       field.insertAdjacentElement("afterend", menu);
       field.setAttribute("aria-autocomplete", "list");
       field.setAttribute("aria-controls", id);
-      field.setAttribute("aria-expanded", "false");
+      if (field.tagName === "INPUT") {
+        field.setAttribute("role", "combobox");
+      }
+      setMentionsExpanded(field, false);
     }
     return menu;
   }
@@ -100,7 +118,7 @@
     if (menu) {
       menu.hidden = true;
       menu.innerHTML = "";
-      field.setAttribute("aria-expanded", "false");
+      setMentionsExpanded(field, false);
       field.removeAttribute("aria-activedescendant");
     }
   }
@@ -167,7 +185,7 @@
           option.id = field.id + "-" + option.id;
         });
         menu.hidden = false;
-        field.setAttribute("aria-expanded", "true");
+        setMentionsExpanded(field, true);
         highlightMention(field, 0);
       })
       .catch(function () {
