@@ -8,9 +8,11 @@ import socket
 from argparse import ArgumentParser
 from typing import Any
 
+from django_tasks.signals import task_started
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from supportdesk.notify.periodic import ensure_schedules
+from supportdesk.notify.recovery import StaleTaskRecovery
 
 
 def default_worker_id() -> str:
@@ -44,6 +46,10 @@ class Command(DatabaseWorkerCommand):
                 logging.getLogger(name).setLevel(logging.WARNING)
 
     def handle(self, *args: Any, no_schedule: bool = False, **options: Any) -> None:
+        # Tasks a dead worker left running: now, then now and again before a task runs here.
+        self.recovery = StaleTaskRecovery()
+        self.recovery()
+        task_started.connect(self.recovery)
         if not no_schedule and not options.get("batch"):
             for name in ensure_schedules():
                 self.stdout.write(f"Started the periodic job {name}.")
