@@ -65,6 +65,32 @@ def render_each(
     return out
 
 
+def cached_html(key: str) -> SafeString | None:
+    """HTML kept under `key` (a digest of everything it shows) by `keep_html`, if any."""
+    html = _cache_call("get", key)
+    return None if html is None else mark_safe(html)  # noqa: S308 -- stored by keep_html
+
+
+def keep_html(key: str, html: str) -> None:
+    _cache_call("set", key, str(html), TIMEOUT)
+
+
+def digest_key(prefix: str, material: Any) -> str | None:
+    """`prefix` and a digest of `material` (with the time zone and language dates and text
+    are rendered in); None when the material is not plain (see the module's docstring)."""
+    where = (timezone.get_current_timezone_name(), translation.get_language() or "")
+    try:
+        digested = plain((where, material))
+    except NotPlain:
+        return None
+    return f"{prefix}:" + hashlib.sha256(repr(digested).encode()).hexdigest()
+
+
+def template_digest(template_name: str) -> str:
+    """A digest of the template's source: a deploy that edits it changes every key."""
+    return _source_digest(get_template(template_name).template.source)
+
+
 def _cache_call(method: str, *args: Any) -> Any:
     """A cache that is down (a shared one, say) costs speed, not the page."""
     try:

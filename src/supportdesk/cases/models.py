@@ -6,10 +6,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from supportdesk.cases.indexes import SortIndex
+from supportdesk.url_builder import url_for
 
 NUMBER_WIDTH = 8
 
@@ -61,7 +61,7 @@ def format_number(pk: int) -> str:
 def parse_number(number: str) -> int | None:
     """The case id behind a case number, or None when it is not a case number."""
     number = number.strip()
-    if not number.isdigit() or len(number) > 18:
+    if not (number.isascii() and number.isdigit()) or len(number) > 18:
         return None
     return int(number)
 
@@ -304,7 +304,7 @@ class Case(models.Model):
         return f"{self.number} {self.subject}"
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:detail", args=[self.number])
+        return url_for("cases:detail", self.number)
 
     @property
     def number(self) -> str:
@@ -440,7 +440,7 @@ class Attachment(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:attachment", args=[self.case.number, self.pk])
+        return url_for("cases:attachment", self.case.number, self.pk)
 
 
 class RequestDraft(models.Model):

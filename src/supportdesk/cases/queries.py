@@ -25,6 +25,7 @@ from supportdesk.cases.models import (
 )
 from supportdesk.people.models import Team
 from supportdesk.people.queries import team_ids_of
+from supportdesk.prepared import PreparedQuery
 from supportdesk.records.models import Record, RecordShare
 
 
@@ -199,24 +200,28 @@ def mark_visible(user: AbstractBaseUser, cases: Iterable[Case]) -> None:
         case.__dict__.setdefault("_visible_to", {})[user.pk] = True
 
 
+def _case_row(pk: int) -> QuerySet[Case]:
+    return (
+        Case.objects.select_related(
+            *("record__owner", "record__account", "team", "request_type", "sub_request"),
+            *("owner", "requester", "rating"),
+        )
+        # Whether duplicates were merged into it (cases.merge.merge_panel): most have none.
+        .annotate(has_duplicates=Exists(Case.objects.filter(duplicate_of_id=OuterRef("pk"))))
+        .filter(pk=pk)
+    )
+
+
+_CASE_ROW = PreparedQuery(Case, _case_row)  # eight tables: compiled once, not per page
+
+
 def case_for(user: AbstractBaseUser, number: str) -> Case:
     """The case with this number if the user may see it; 404 otherwise (`may_see_case`)."""
     pk = parse_number(number)
     if pk is None:
         raise Http404("No such case.")
-    try:
-        case = (
-            Case.objects.select_related(
-                *("record__owner", "record__account", "team", "request_type", "sub_request"),
-                *("owner", "requester", "rating"),
-            )
-            # Whether duplicates were merged into it (cases.merge.merge_panel): most have none.
-            .annotate(has_duplicates=Exists(Case.objects.filter(duplicate_of_id=OuterRef("pk"))))
-            .get(pk=pk)
-        )
-    except Case.DoesNotExist:
-        raise Http404("No such case.") from None
-    if not may_see_case(user, case):
+    case = _CASE_ROW.first(pk=pk)
+    if case is None or not may_see_case(user, case):
         raise Http404("No such case.")
     return case
 
@@ -244,6 +249,32 @@ def feed_for(user: AbstractBaseUser, case: Case) -> QuerySet[CaseEvent]:
     return events
 
 
+def _feed_start(internal_too: bool, limit: int) -> PreparedQuery[CaseEvent]:
+    def build(case_id: int) -> QuerySet[CaseEvent]:
+        events = CaseEvent.objects.filter(case_id=case_id).select_related("actor")
+        events = events if internal_too else events.filter(internal=False)
+        return events.order_by("-created_at", "-id")[:limit]
+
+    return PreparedQuery(CaseEvent, build)
+
+
+_FEED_STARTS: dict[tuple[bool, int], PreparedQuery[CaseEvent]] = {}
+
+
+def feed_slice(user: AbstractBaseUser, case: Case, start: int, stop: int) -> list[CaseEvent]:
+    """`feed_for(user, case)[start:stop]`; the feed's first page (the one nearly every view
+    shows) from SQL compiled once per process."""
+    if start != 0:
+        return list(feed_for(user, case)[start:stop])
+    key = (is_case_team_member(user, case), stop)
+    if (prepared := _FEED_STARTS.get(key)) is None:
+        prepared = _FEED_STARTS.setdefault(key, _feed_start(*key))
+    events = prepared.all(case_id=case.pk)
+    for event in events:
+        event.case = case  # as case.events gives them
+    return events
+
+
 def feed_page_of(user: AbstractBaseUser, case: Case, event_id: int, *, page_size: int) -> int:
     """The page of `feed_for` (newest first) that shows the event; 1 if the user can't see it."""
     events = feed_for(user, case)
@@ -267,6 +298,22 @@ def visible_attachments(user: AbstractBaseUser) -> QuerySet[Attachment]:
     return files.filter(
         Q(event__isnull=True) | Q(event__internal=False) | Q(case__team_id__in=team_ids_of(user))
     )
+
+
+_TEAM_FILES = PreparedQuery(
+    Attachment,
+    lambda case_id: Attachment.objects.filter(
+        removed_at__isnull=True, case_id=case_id
+    ).select_related("uploaded_by"),
+)
+
+
+def attachments_with_uploaders(user: AbstractBaseUser, case: Case) -> list[Attachment]:
+    """`attachments_visible_to` with who uploaded each; for the case's team from SQL compiled
+    once per process."""
+    if is_case_team_member(user, case):
+        return _TEAM_FILES.all(case_id=case.pk)
+    return list(visible_attachments(user).filter(case=case).select_related("uploaded_by"))
 
 
 def attachments_visible_to(user: AbstractBaseUser, case: Case) -> QuerySet[Attachment]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
+
+from supportdesk.url_builder import url_for
 
 
 class Kind(models.TextChoices):
@@ -54,7 +55,7 @@ class Record(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("records:detail", args=[self.pk])
+        return url_for("records:detail", self.pk)
 
 
 class RecordShare(models.Model):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.urls import reverse
 
+from supportdesk import fragments
 from supportdesk.cases.approvals import approvals_panel
 from supportdesk.cases.display.feed import FEED_PAGE_SIZE, feed_html, feed_items, feed_usernames
 from supportdesk.cases.display.formatting import (
@@ -30,8 +30,8 @@ from supportdesk.cases.models import (
 )
 from supportdesk.cases.policy import ACTION_LABELS, Action, allowed_actions
 from supportdesk.cases.queries import (
-    attachments_visible_to,
-    feed_for,
+    attachments_with_uploaders,
+    feed_slice,
     is_case_team_member,
     other_cases_on_record,
 )
@@ -39,6 +39,7 @@ from supportdesk.cases.services import record_snapshot
 from supportdesk.catalog.models import effective_fields
 from supportdesk.markup import render_markdown
 from supportdesk.sla.display import sla_panel, stage_badge
+from supportdesk.url_builder import url_for
 
 # ---- actions -------------------------------------------------------------------------------
 
@@ -80,7 +81,7 @@ def case_actions(allowed: set[Action], number: str) -> tuple[list[ActionLink], l
         post = action in IMMEDIATE_ACTIONS
         label = ACTION_LABELS[action]
         label = label if post or label.endswith("…") else f"{label}…"
-        link = ActionLink(action.value, label, reverse(url_name, args=[number]), post)
+        link = ActionLink(action.value, label, url_for(url_name, number), post)
         (primary if action in PRIMARY_ACTIONS else menu).append(link)
     if Action.RATE in allowed:  # the form is on the page itself: the button only goes there
         rate = ActionLink(Action.RATE.value, ACTION_LABELS[Action.RATE], "#rate", False, True)
@@ -118,9 +119,9 @@ def case_page(
     queries however long the feed is: the feed comes a page at a time."""
     user = user or case.requester
     start = (feed_page - 1) * FEED_PAGE_SIZE
-    events = list(feed_for(user, case)[start : start + FEED_PAGE_SIZE + 1])
+    events = feed_slice(user, case, start, start + FEED_PAGE_SIZE + 1)
     has_older, events = len(events) > FEED_PAGE_SIZE, events[:FEED_PAGE_SIZE]
-    attachments = list(attachments_visible_to(user, case).select_related("uploaded_by"))
+    attachments = attachments_with_uploaders(user, case)
     links = {a.pk: attachment_link(a, case.number) for a in attachments}
     record = case.record  # with its owner and account (queries.case_for)
     watchers = case.watcher_links.order_by("created_at", "id").values_list(
@@ -136,7 +137,7 @@ def case_page(
     linked = link_panel(user, case, allowed)  # one query: the parent and children
     member = is_case_team_member(user, case)
     files = {str(pk): link for pk, link in links.items()}
-    return {
+    context = {
         "case": case,
         "record": record,
         "requester": person(case.requester),
@@ -145,7 +146,9 @@ def case_page(
             effective_fields(case.request_type, case.sub_request), case.details or {}, files
         ),
         "snapshot": snapshot_rows(snapshot, record_snapshot(record), names) if record else [],
-        "attachments": [_attachment_row(a, links[a.pk], user, member) for a in attachments],
+        "attachments": [
+            _attachment_row(a, links[a.pk], user, member, case.number) for a in attachments
+        ],
         "feed": (feed := feed_items(events, case, attachments, names, links=links)),
         "feed_html": feed_html(feed),
         "feed_page": feed_page,
@@ -167,6 +170,36 @@ def case_page(
         "sla": sla_panel(case),
         "merged": merge_panel(user, case),  # one query: the master and merged duplicates
     }
+    context["details_key"] = _details_key(case, user, context)
+    return context
+
+
+DETAILS_TEMPLATES = ("cases/case_detail.html", "sla/_case_sla.html")
+
+
+def _details_key(case: Case, user: AbstractBaseUser, context: dict[str, Any]) -> str | None:
+    """The key of the Details card's and the answers' HTML (`{% cached_html %}` in
+    case_detail.html): a digest of every value they show, so an edit to any of them is a
+    new key. What depends on the viewer is in it too (are they the requester, on the team,
+    may they rate). Add here whatever the cached part of the template comes to show."""
+    record, rating = context["record"], context["rating"]
+    material = (
+        tuple(fragments.template_digest(name) for name in DETAILS_TEMPLATES),
+        (case.number, case.subject, case.status, case.get_status_display()),
+        (case.resolution, case.get_resolution_display(), case.resolution_note),
+        (rating.score, rating.comment) if rating else None,
+        (context["can_rate"], user.pk == case.requester_id, context["team_member"]),
+        (case.owner_display, case.team.name, case.team.queue_name, context["requester"]),
+        (case.request_type.label, case.sub_request.label if case.sub_request else None),
+        (case.priority, case.get_priority_display(), case.urgent_reason),
+        (record.get_absolute_url(), record.name, record.get_kind_display()) if record else None,
+        (case.needed_by, case.created_at, case.first_response_at, case.closed_at),
+        context["sla"],
+        context["watchers"],
+        context["description_html"],
+        context["answers"],
+    )
+    return fragments.digest_key("case-details", material)
 
 
 @dataclass(frozen=True)
@@ -188,7 +221,7 @@ def _other_cases(user: AbstractBaseUser, case: Case) -> list[OtherCase]:
     return [
         OtherCase(
             number := format_number(pk),
-            reverse("cases:detail", args=[number]),
+            url_for("cases:detail", number),
             subject,
             team,
             status,
@@ -200,8 +233,9 @@ def _other_cases(user: AbstractBaseUser, case: Case) -> list[OtherCase]:
 
 
 def _attachment_row(
-    attachment: Attachment, link: FileLink, user: AbstractBaseUser, member: bool
+    attachment: Attachment, link: FileLink, user: AbstractBaseUser, member: bool, number: str
 ) -> AttachmentRow:
+    can_remove = member or attachment.uploaded_by_id == user.pk
     return AttachmentRow(
         attachment.pk,
         link,
@@ -209,5 +243,6 @@ def _attachment_row(
         person(attachment.uploaded_by),
         attachment.created_at,
         attachment.event_id,
-        member or attachment.uploaded_by_id == user.pk,
+        can_remove,
+        url_for("cases:attachment_remove", number, attachment.pk) if can_remove else "",
     )
