@@ -242,7 +242,7 @@ def move_names(target: str) -> dict[str, str]:
     """A chosen target's team, request type and sub-request names (each case resolves them
     for its own record kind); empty when the target is not one."""
     rt_id, _, sub_id = target.partition(":")
-    if not rt_id.isdigit() or (sub_id and not sub_id.isdigit()):
+    if not rt_id.isdecimal() or (sub_id and not sub_id.isdecimal()):
         return {}
     rt = RequestType.objects.select_related("team").filter(pk=int(rt_id)).first()
     sub = rt.sub_requests.filter(pk=int(sub_id)).first() if rt and sub_id else None

@@ -27,14 +27,16 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS_3
+from django.utils.translation import get_language
 
 from supportdesk.cases.display.formatting import format_answer, person
 from supportdesk.cases.models import Case, SlaStage, Status
 from supportdesk.catalog.models import RequestType, SubRequest
 from supportdesk.lists.models import RecentView
-from supportdesk.records.models import Kind
+from supportdesk.records.models import Kind, Record
 from supportdesk.sla.display import stage_badge
 
 ANSWER = "answer:"
@@ -68,6 +70,7 @@ class Column:
     kind: str = "text"  # how a cursor value reads back: text, int, datetime, date
     nullable: bool = False
     related: tuple[str, ...] = ()
+    loads: tuple[str, ...] = ()  # the fields its cell reads (`only()` of a list page's rows)
     annotated: bool = False  # the value comes from the expression, annotated as `key`
     sortable: bool = True
     choosable: bool = True
@@ -83,12 +86,29 @@ def _field(path: str) -> Expr:
     return lambda user: F(path)
 
 
+def _month_abbreviations() -> tuple[str, ...]:
+    """The months "Jan" … "Dec" in the active language, as the `M` of a date format writes them."""
+    language = get_language()
+    names = _MONTHS.get(language)
+    if names is None:
+        names = _MONTHS[language] = ("", *(str(MONTHS_3[m]).title() for m in range(1, 13)))
+    return names
+
+
+_MONTHS: dict[str | None, tuple[str, ...]] = {}
+
+
 def _when(value: dt.datetime | dt.date | None) -> Cell:
+    """`date_format(…, "j M Y, H:i")` (or "j M Y" for a date), written directly: a list page
+    shows a hundred of these."""
     if value is None:
         return Cell()
+    month = _month_abbreviations()
     if isinstance(value, dt.datetime):
-        return Cell(date_format(timezone.localtime(value), "j M Y, H:i"), time=value)
-    return Cell(date_format(value, "j M Y"), time=value)
+        local = timezone.localtime(value)
+        day = f"{local.day} {month[local.month]} {local.year:04d}"
+        return Cell(f"{day}, {local.hour:02d}:{local.minute:02d}", time=value)
+    return Cell(f"{value.day} {month[value.month]} {value.year:04d}", time=value)
 
 
 def _text(value: Any) -> Cell:
@@ -108,10 +128,35 @@ def case_url(case: Case) -> str:
     return url
 
 
+def _record_url(record: Record) -> str:
+    url = record.__dict__.get("_list_url")
+    if url is None:
+        url = record.__dict__["_list_url"] = record.get_absolute_url()
+    return url
+
+
+def _around(url_name: str, sample: str) -> tuple[str, str]:
+    """What comes before and after the sample argument in the URL `url_name` reverses to."""
+    before, _, after = reverse(url_name, args=[sample]).rpartition(sample)
+    return before, after
+
+
+def fill_urls(cases: Iterable[Case]) -> None:
+    """Give a page's cases (and their loaded records) their URLs with one reverse() per kind
+    of page, not one per link: each URL is a prefix, the case number or record id, a suffix."""
+    case_before, case_after = _around("cases:detail", "0")
+    record_before, record_after = _around("records:detail", "0")
+    for case in cases:
+        case.__dict__["_list_url"] = f"{case_before}{case.number}{case_after}"
+        if Case.record.is_cached(case) and case.record is not None:
+            url = f"{record_before}{case.record_id}{record_after}"
+            case.record.__dict__["_list_url"] = url
+
+
 def _record(case: Case) -> Cell:
     if case.record_id is None:
         return Cell()
-    return Cell(case.record.name, url=case.record.get_absolute_url())
+    return Cell(case.record.name, url=_record_url(case.record))
 
 
 def _account(case: Case) -> Any:
@@ -136,6 +181,7 @@ def _dated(key: str, label: str, *, nullable: bool = False) -> Column:
         lambda c: _when(getattr(c, key)),
         value=lambda c: getattr(c, key),
         kind="datetime",
+        loads=(key,),
         nullable=nullable,
         descending_first=True,
     )
@@ -151,13 +197,20 @@ COLUMNS: dict[str, Column] = {
             lambda c: Cell(c.number, url=case_url(c)),
             kind="int",
         ),
-        _column("subject", "Subject", _field("subject"), lambda c: Cell(c.subject, case_url(c))),
+        _column(
+            "subject",
+            "Subject",
+            _field("subject"),
+            lambda c: Cell(c.subject, case_url(c)),
+            loads=("subject",),
+        ),
         _column(
             "status",
             "Status",
             _rank("status", Status.values),
             lambda c: Cell(c.get_status_display(), badge=f"status status--{c.status}"),
             kind="int",
+            loads=("status",),
         ),
         _column(
             "priority",
@@ -165,10 +218,16 @@ COLUMNS: dict[str, Column] = {
             _field("priority_rank"),  # a stored column, indexed for the queues (0 = low)
             lambda c: Cell(c.get_priority_display(), badge=f"badge badge--{c.priority}"),
             kind="int",
+            loads=("priority",),
             descending_first=True,
         ),
         _column(
-            "team", "Team", _field("team__name"), lambda c: _text(c.team.name), related=("team",)
+            "team",
+            "Team",
+            _field("team__name"),
+            lambda c: _text(c.team.name),
+            related=("team",),
+            loads=("team__name",),
         ),
         _column(
             "request_type",
@@ -177,6 +236,7 @@ COLUMNS: dict[str, Column] = {
             lambda c: _text(c.request_type.label),
             value=lambda c: c.request_type.name,
             related=("request_type",),
+            loads=("request_type__name", "request_type__display_name"),
         ),
         _column(
             "sub_request",
@@ -186,6 +246,7 @@ COLUMNS: dict[str, Column] = {
             value=lambda c: c.sub_request.name if c.sub_request_id else None,
             nullable=True,
             related=("sub_request",),
+            loads=("sub_request__name", "sub_request__display_name"),
         ),
         _column(
             "owner",
@@ -195,6 +256,7 @@ COLUMNS: dict[str, Column] = {
             value=lambda c: c.owner.get_username() if c.owner_id else None,
             nullable=True,
             related=("owner", "team"),
+            loads=("owner__first_name", "owner__last_name", "owner__username", "team__name"),
         ),
         _column(
             "requester",
@@ -203,6 +265,7 @@ COLUMNS: dict[str, Column] = {
             lambda c: _text(person(c.requester)),
             value=lambda c: c.requester.get_username(),
             related=("requester",),
+            loads=("requester__first_name", "requester__last_name", "requester__username"),
         ),
         _column(
             "record",
@@ -212,6 +275,7 @@ COLUMNS: dict[str, Column] = {
             value=lambda c: c.record.external_id if c.record_id else None,
             nullable=True,
             related=("record",),
+            loads=("record__name",),
         ),
         _column(
             "record_kind",
@@ -221,6 +285,7 @@ COLUMNS: dict[str, Column] = {
             value=lambda c: c.record.kind if c.record_id else None,
             nullable=True,
             related=("record",),
+            loads=("record__kind",),
         ),
         _column(
             "account",
@@ -230,6 +295,7 @@ COLUMNS: dict[str, Column] = {
             value=lambda c: _account(c).external_id if _account(c) else None,
             nullable=True,
             related=("record__account",),
+            loads=("record__account__name",),
         ),
         _dated("created_at", "Created"),
         _dated("updated_at", "Last modified"),
@@ -243,6 +309,7 @@ COLUMNS: dict[str, Column] = {
             value=lambda c: c.needed_by,
             kind="date",
             nullable=True,
+            loads=("needed_by",),
         ),
         _column(
             "sla",
@@ -251,6 +318,7 @@ COLUMNS: dict[str, Column] = {
             lambda c: Cell(SlaStage(c.sla_stage).label, badge=f"badge sla-badge {_sla_class(c)}"),
             value=lambda c: SlaStage(c.sla_stage).label,
             kind="int",
+            loads=("sla_stage",),
             descending_first=True,
         ),
         _column(
@@ -261,6 +329,7 @@ COLUMNS: dict[str, Column] = {
             value=lambda c: c.sla_due,
             kind="datetime",
             nullable=True,
+            loads=("sla_due",),
         ),
         _column(
             "resolution",
@@ -268,6 +337,7 @@ COLUMNS: dict[str, Column] = {
             _field("resolution"),
             lambda c: _text(c.get_resolution_display() if c.resolution else ""),
             value=lambda c: c.resolution or None,
+            loads=("resolution",),
         ),
         _column(
             "viewed_at",
@@ -298,6 +368,7 @@ COLUMNS: dict[str, Column] = {
             _field("waiting_rank"),  # a stored column, indexed with the requester
             lambda c: _text("Yes" if c.status == Status.PENDING_RESPONSE else ""),
             kind="int",
+            loads=("status",),
             choosable=False,
         ),
     )
@@ -332,6 +403,7 @@ def answer_column(definition: dict[str, Any]) -> Column:
         cell=_answer_cell(definition),
         value=lambda case: (case.details or {}).get(name),
         nullable=True,
+        loads=("details",),
     )
 
 
@@ -442,3 +514,9 @@ def parse_sort(data: Any, catalog: Catalog) -> tuple[list[SortKey], list[str]]:
 
 def related_of(columns: Iterable[Column]) -> list[str]:
     return sorted({path for column in columns for path in column.related})
+
+
+def loads_of(columns: Iterable[Column]) -> list[str]:
+    """The fields a list page reads of its cases: its cells', and the SLA stage of each row's
+    badge (the case number is its id, always loaded)."""
+    return sorted({"sla_stage", *(path for column in columns for path in column.loads)})

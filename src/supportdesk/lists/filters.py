@@ -569,6 +569,6 @@ def filter_cases(
 
 def _text_condition(text: str) -> Q:
     condition = Q(subject__icontains=text) | Q(description__icontains=text)
-    if text.isdigit() and len(text) <= 18:
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         condition |= Q(pk=int(text))
     return condition

@@ -8,6 +8,8 @@ and sub-requests (for the filter form and the answer columns), and the bell.
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -15,6 +17,8 @@ from urllib.parse import urlencode
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpRequest, QueryDict
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeData, SafeString
 
 from supportdesk.cases.models import Priority, Resolution, Status
 from supportdesk.lists.builtins import (
@@ -26,14 +30,16 @@ from supportdesk.lists.builtins import (
 )
 from supportdesk.lists.bulk import BULK_LABELS
 from supportdesk.lists.columns import (
+    ANSWER,
     COLUMNS,
     DEFAULT_COLUMNS,
     DEFAULT_SORT,
     Catalog,
     Cell,
     Column,
-    answer_column,
     case_url,
+    fill_urls,
+    loads_of,
     split_keys,
 )
 from supportdesk.lists.filters import (
@@ -146,6 +152,55 @@ class Row:
     number: str = ""
     sla: tuple[str, str] | None = None  # the at-risk / breached badge: (label, css class)
 
+    def html(self, *, select: bool) -> SafeString:
+        """The row's `<tr>`, written here rather than by template tags per cell (a page has
+        hundreds of cells): a link, a badge, a time or plain text, or "—" when empty; the
+        first cell carries the SLA badge; `select` adds the bulk actions' checkbox."""
+        parts = ["<tr>"]
+        if select:
+            number = _escape(self.number)
+            parts.append(
+                f'<td class="select-cell"><input type="checkbox" name="case" value="{number}"'
+                f' form="bulk-form" aria-label="Select case {number}"></td>'
+            )
+        for i, cell in enumerate(self.cells):
+            parts.append(f"<td>{_cell_html(cell)}")
+            if i == 0 and self.sla:
+                label, css = self.sla
+                parts.append(
+                    f' <span class="badge sla-badge sla-badge--{_escape(css)}">'
+                    f"{_escape(label)}</span>"
+                )
+            parts.append("</td>")
+        parts.append("</tr>")
+        return SafeString("".join(parts))
+
+
+EMPTY_CELL = '<span class="muted" aria-label="empty">—</span>'
+
+
+def _escape(value: Any) -> str:
+    """What `{{ value }}` writes: escaped unless already marked safe."""
+    return value if isinstance(value, SafeData) else html.escape(str(value))
+
+
+def _iso(value: dt.datetime | dt.date) -> str:
+    """What `{{ value|date:"c" }}` writes: ISO 8601, a datetime in the current time zone."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.isoformat()
+
+
+def _cell_html(cell: Cell) -> str:
+    text = _escape(cell.text)
+    if cell.url:
+        return f'<a href="{_escape(cell.url)}">{text}</a>'
+    if cell.badge:
+        return f'<span class="{_escape(cell.badge)}">{text}</span>'
+    if cell.time:
+        return f'<time datetime="{_iso(cell.time)}">{text}</time>'
+    return text if cell.text else EMPTY_CELL
+
 
 def view_key(view: ListView | BuiltinView) -> str:
     return str(view.pk)
@@ -179,7 +234,11 @@ def _headers(listing: Listing) -> list[Header]:
 
 def _size(request: HttpRequest) -> int:
     raw = request.GET.get("size", "")
-    return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    return (
+        int(raw)
+        if raw.isascii() and raw.isdigit() and int(raw) in PAGE_SIZES
+        else DEFAULT_PAGE_SIZE
+    )
 
 
 @dataclass(frozen=True)
@@ -198,6 +257,72 @@ class FilterField:
     @property
     def value(self) -> str:
         return self.values[0] if self.values else ""
+
+    @property
+    def html(self) -> SafeString:
+        """The input with its label, help and errors: checkboxes in a fieldset, anything else
+        in a div. Written here, not by a template included per field (the form has 33)."""
+        e, name, id_ = _escape, _escape(self.name), _escape(f"f_{self.name}")
+        error_class = " field--error" if self.errors else ""
+        errors = " ".join(e(error) for error in self.errors)
+        if self.widget in ("checkboxes", "checkbox"):
+            boxes = "".join(
+                f'<label class="check"><input type="checkbox" name="{name}" value="{e(value)}"'
+                f"{' checked' if value in self.values else ''}> {e(label)}</label>"
+                for value, label in self.options
+            )
+            error_p = f'<p class="field-error">{errors}</p>' if self.errors else ""
+            body = (
+                f'<fieldset class="filter-field{error_class}">\n'
+                f"  <legend>{e(self.label)}</legend>\n"
+                f"  {error_p}\n"
+                f"  {boxes}\n"
+                "</fieldset>"
+            )
+            return SafeString(f"\n\n\n{body}\n\n\n")
+        invalid = f' aria-invalid="true" aria-describedby="{id_}_error"' if self.errors else ""
+        if self.widget == "text":
+            described = ""
+            if self.help or self.errors:
+                described = (
+                    f' aria-describedby="{f"{id_}_help" if self.help else ""}'
+                    f'{f" {id_}_error" if self.errors else ""}"'
+                )
+            listed = f' list="{e(self.datalist)}"' if self.datalist else ""
+            flagged = ' aria-invalid="true"' if self.errors else ""
+            control = (
+                f'\n  <input type="text" id="{id_}" name="{name}" value="{e(self.value)}"'
+                f"{listed}{described}{flagged}>\n  "
+            )
+        elif self.widget == "date":
+            control = (
+                f'\n  <input type="date" id="{id_}" name="{name}" value="{e(self.value)}"'
+                f"{invalid}>\n  "
+            )
+        else:
+            multiple = ' multiple size="6"' if self.widget == "multiselect" else ""
+            chosen = "".join(
+                f'<option value="{e(value)}"'
+                f"{' selected' if value in self.values or not (value or self.values) else ''}>"
+                f"{e(label)}</option>"
+                for value, label in self.options
+            )
+            control = (
+                f'\n  <select id="{id_}" name="{name}"{multiple}{invalid}>\n'
+                f"    {chosen}\n"
+                "  </select>\n  "
+            )
+        help_div = f'<div class="help" id="{id_}_help">{e(self.help)}</div>' if self.help else ""
+        error_p = f'<p class="field-error" id="{id_}_error">{errors}</p>' if self.errors else ""
+        body = (
+            f'<div class="filter-field{error_class}">\n'
+            f'  <label for="{id_}">{e(self.label)}</label>\n'
+            f"  {help_div}\n"
+            f"  {error_p}\n"
+            f"  {control}\n"
+            "</div>"
+        )
+        return SafeString(f"\n\n\n{body}\n\n\n")
 
 
 def filter_fields(
@@ -297,10 +422,30 @@ def _pairs(names: list[str]) -> list[tuple[str, str]]:
 
 def _chooser(catalog: Catalog, listing: Listing) -> dict[str, Any]:
     chosen = {c.key for c in listing.columns}
-    answers = [answer_column(d) for d in catalog.fields.values()]
+    more = [(c.key, c.label) for c in COLUMNS.values() if c.choosable and c.key not in chosen]
+    answers = [
+        (key, str(d.get("label") or name))
+        for name, d in catalog.fields.items()
+        if (key := f"{ANSWER}{name}") not in chosen
+    ]
+    e = _escape
     return {
-        "more_columns": [c for c in COLUMNS.values() if c.choosable and c.key not in chosen],
-        "answer_columns": [c for c in answers if c.key not in chosen],
+        "more_columns_html": SafeString(
+            "".join(
+                f'<label class="check"><input type="checkbox" name="columns" value="{e(key)}">'
+                f" {e(label)}</label>"
+                for key, label in more
+            )
+        ),
+        "answer_columns": answers,
+        "answer_columns_html": SafeString(
+            "".join(
+                f'<label class="check"><input type="checkbox" name="columns" value="{e(key)}">'
+                f' <span>{e(label)} <code class="muted">{e(key.removeprefix(ANSWER))}</code>'
+                "</span></label>"
+                for key, label in answers
+            )
+        ),
         "sizes": PAGE_SIZES,
     }
 
@@ -318,8 +463,9 @@ def _paged(
     """The page asked for, the list's errors (a stale cursor too), and the capped count."""
     user, cases, errors = request.user, listing.cases(request.user), dict(listing.errors)
     cursor = request.GET.get("cursor")
+    shown = cases.only(*loads_of(listing.columns))  # not the rest of the rows and joins
     try:
-        page = keyset_page(cases, sort=listing.sort, user=user, cursor=cursor, size=size)
+        page = keyset_page(shown, sort=listing.sort, user=user, cursor=cursor, size=size)
     except CursorInvalid as invalid:
         errors["cursor"] = [str(invalid)]
         page = CasePage([], None, None)
@@ -356,6 +502,7 @@ def list_page(
     listing = listing_for(user, view, request.GET, catalog=catalog)
     page, errors, (count, exact) = _paged(request, listing, size)
     saved = isinstance(view, ListView)
+    fill_urls(page.items)
     rows = [
         Row(
             case_url(c),
@@ -365,6 +512,7 @@ def list_page(
         )
         for c in page.items
     ]
+    bulk = is_agent(user)
     return {
         "view": view,
         "view_key": view_key(view),
@@ -375,6 +523,7 @@ def list_page(
         "errors": errors,
         "headers": _headers(listing),
         "rows": rows,
+        "rows_html": SafeString("".join(f"{row.html(select=bulk)}\n      " for row in rows)),
         "page": page,
         "size": size,
         "count": count,
@@ -384,7 +533,7 @@ def list_page(
         "published": saved and view.visibility == Visibility.EVERYONE,
         "fields": filter_fields(_values(request, listing), errors, catalog),
         # Agents act on chosen rows (lists.bulk); anyone exports the list (lists.export).
-        "bulk": is_agent(user),
+        "bulk": bulk,
         "bulk_actions": [(action.value, label) for action, label in BULK_LABELS.items()],
         "resolutions": Resolution.choices,
         "here": request.get_full_path(),

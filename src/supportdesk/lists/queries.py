@@ -70,7 +70,7 @@ def view_for(user: AbstractBaseUser, key: str | int) -> ListView | BuiltinView:
     """A built-in view by slug, or a saved view the user may see by id; 404 otherwise."""
     if isinstance(key, str) and key in BUILTIN_VIEWS:
         return BUILTIN_VIEWS[key]
-    if not str(key).isdigit() or len(str(key)) > 18:
+    if not str(key).isdecimal() or len(str(key)) > 18:
         raise Http404("No such view.")
     try:
         return views_visible_to(user).select_related("owner").get(pk=int(key))
