@@ -8,7 +8,10 @@ from django.core.cache import cache
 from supportdesk.people.models import Membership, Team
 from tests.factories import MembershipFactory, RecordFactory, RecordShareFactory, UserFactory
 
-pytest_plugins = ["tests.approval_helpers"]  # approvers for the approval tests
+pytest_plugins = [
+    "tests.approval_helpers",  # approvers for the approval tests
+    "tests.fuzz_summary",  # the request count of tests/api/test_fuzz.py
+]
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
 
 from tests.api.conftest import make_token
 
@@ -139,11 +141,69 @@ def test_errors_are_documented_as_problem_details(schema):
                 if int(status) >= 400:
                     assert list(response["content"]) == ["application/problem+json"]
     create = schema["paths"]["/api/v1/cases"]["post"]["responses"]
-    assert set(create) == {"200", "201", "401", "403", "404", "409", "422"}
+    assert set(create) == {"200", "201", "400", "401", "403", "404", "409", "422", "429"}
     duplicates = create["409"]["content"]["application/problem+json"]["schema"]
     assert duplicates == {"$ref": "#/components/schemas/DuplicatesProblem"}
     validation = schema["components"]["schemas"]["ValidationProblem"]
     assert {"type", "title", "status", "detail", "errors"} <= set(validation["properties"])
+
+
+def test_every_operation_documents_the_problems_any_request_may_meet(schema):
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert {"401", "429"} <= set(responses), (method, path)
+            assert "Retry-After" in responses["429"].get("headers", {}), (method, path)
+            if operation.get("parameters") or operation.get("requestBody"):
+                validation = responses["422"]["content"]["application/problem+json"]["schema"]
+                assert validation == {"$ref": "#/components/schemas/ValidationProblem"}
+            if method != "get":  # a `read` token, a session without the CSRF header
+                assert "403" in responses, (method, path)
+            if "requestBody" in operation:  # a body that is not JSON at all
+                assert responses["400"]["content"]["application/problem+json"]["schema"] == problem
+
+
+EXAMPLED = {
+    "CaseIn",
+    "CaseOut",
+    "CaseListPage",
+    "CaseEditIn",
+    "CommentIn",
+    "EventOut",
+    "ViewIn",
+    "ViewOut",
+    "ViewCasePage",
+    "NotificationOut",
+    "NotificationPage",
+    "TokenIn",
+    "TokenOut",
+    "TokenCreatedOut",
+    "RecordIn",
+    "RecordOut",
+    "BulkSharesIn",
+    "BulkSharesOut",
+    "WebhookIn",
+    "WebhookOut",
+}
+
+
+def test_the_main_schemas_carry_examples_that_match_them(schema):
+    components = schema["components"]["schemas"]
+    for name in EXAMPLED:
+        examples = components[name].get("examples")
+        assert examples, name
+        validator = Draft202012Validator(
+            {"$ref": f"#/components/schemas/{name}", "components": schema["components"]},
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+        for example in examples:
+            assert not list(validator.iter_errors(example)), name
+
+
+def test_the_document_is_valid_openapi(schema):
+    assert schema["openapi"].startswith("3.1")
+    validate(schema)  # raises on the first violation of the OpenAPI 3.1 specification
 
 
 def test_every_change_to_a_case_documents_refusal_conflict_and_errors(schema):

@@ -44,7 +44,7 @@ def test_post_returns_the_token_once_and_it_works(rep, rep_api):
     token = ApiToken.objects.get(pk=body["id"])
     assert token.key_hash == hash_token(body["token"])
     assert dt.timedelta(days=29) < token.expires_at - timezone.now() <= dt.timedelta(days=30)
-    listed = TokenClient(body["token"]).get("/api/v1/tokens").json()
+    listed = TokenClient(body["token"]).get("/api/v1/tokens").json()["items"]
     assert all("token" not in row for row in listed)
     assert {row["name"] for row in listed} == {"test", "export"}
 
@@ -52,12 +52,12 @@ def test_post_returns_the_token_once_and_it_works(rep, rep_api):
 def test_get_lists_only_my_tokens_with_state_and_last_use(rep, other_rep, rep_api):
     make_token(other_rep)
     make_token(rep, revoked_at=timezone.now())
-    rows = rep_api.get("/api/v1/tokens").json()
+    rows = rep_api.get("/api/v1/tokens").json()["items"]
     assert {row["user"] for row in rows} == {"rita"}
     assert sorted(row["state"] for row in rows) == ["active", "revoked"]
     in_use = next(row for row in rows if row["state"] == "active")
     assert in_use["last_used_at"] is not None  # this very call used it
-    active = rep_api.get("/api/v1/tokens?state=active").json()
+    active = rep_api.get("/api/v1/tokens?state=active").json()["items"]
     assert [row["state"] for row in active] == ["active"]
 
 
@@ -119,11 +119,12 @@ def test_others_tokens_are_a_404_to_delete(rep_api, other_rep):
 def test_only_admins_list_everyones_tokens(rep_api, admin_api, rep, other_rep):
     token_create(user=other_rep, name="oscar-ci", scope=ApiToken.Scope.READ)
     assert rep_api.get("/api/v1/tokens?all=true").status_code == 403
-    everyone = admin_api.get("/api/v1/tokens?all=true").json()
+    everyone = admin_api.get("/api/v1/tokens?all=true").json()["items"]
     assert {row["user"] for row in everyone} == {"ada", "rita", "oscar"}
-    oscars = admin_api.get("/api/v1/tokens?all=true&user=oscar").json()
+    oscars = admin_api.get("/api/v1/tokens?all=true&user=oscar").json()["items"]
     assert [row["name"] for row in oscars] == ["oscar-ci"]
-    assert {row["user"] for row in admin_api.get("/api/v1/tokens").json()} == {"ada"}
+    mine = admin_api.get("/api/v1/tokens").json()["items"]
+    assert {row["user"] for row in mine} == {"ada"}
 
 
 def test_admins_revoke_anyones_token(admin_api, other_rep):
@@ -136,3 +137,29 @@ def test_an_unknown_state_is_a_422(rep_api):
     response = rep_api.get("/api/v1/tokens?state=sleeping")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "state"
+
+
+def test_the_list_comes_in_cursor_pages_that_keep_the_filters(admin_api, rep, other_rep):
+    for _ in range(12):
+        make_token(rep)
+        make_token(other_rep)
+    make_token(other_rep, revoked_at=timezone.now())
+    first = admin_api.get("/api/v1/tokens?all=true&state=active&limit=10").json()
+    assert len(first["items"]) == 10 and first["next_cursor"]
+    seen, page = [], first
+    while True:
+        seen += page["items"]
+        if page["next"] is None:
+            break
+        assert "state=active" in page["next"] and "all=true" in page["next"]
+        page = admin_api.get(page["next"]).json()
+    assert len(seen) == len({row["id"] for row in seen}) == 25  # ada's own token is one
+    assert {row["state"] for row in seen} == {"active"}
+    order = [(row["created_at"], row["id"]) for row in seen]
+    assert order == sorted(order, reverse=True)
+
+
+def test_a_bad_cursor_or_limit_is_a_422(rep_api):
+    assert rep_api.get("/api/v1/tokens?cursor=nonsense").status_code == 422
+    assert rep_api.get("/api/v1/tokens?limit=0").status_code == 422
+    assert rep_api.get("/api/v1/tokens?limit=101").status_code == 422

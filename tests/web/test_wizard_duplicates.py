@@ -77,9 +77,18 @@ def test_adding_my_details_comments_on_the_case_and_drops_the_draft(
     assert "**Marketplace:** AWS" in comment.data["body"]
     assert [a.name for a in first.attachments.all()] == ["po.pdf"]
     assert first.watcher_links.filter(user=other_rep).exists()
-    assert first.events.filter(kind=CaseEvent.DETAILS_ADDED, actor=other_rep).exists()
+    added = first.events.get(kind=CaseEvent.DETAILS_ADDED, actor=other_rep)
+    assert [f["name"] for f in added.data["fields"]] == [
+        "quote_url",
+        "marketplace",
+        "customer_billing_id",
+        "offer_contact_name",
+        "offer_contact_email",
+    ]
+    assert {"name": "marketplace", "label": "Marketplace"} in added.data["fields"]
     page = text(client.get(first.get_absolute_url()))
     assert "instead of opening a duplicate case" in page
+    assert "Details given: Approved quote, Marketplace, Customer&#x27;s AWS/GCP" in page
 
 
 def test_only_a_listed_candidate_can_take_the_details(login, rep, opportunity, private_offer):

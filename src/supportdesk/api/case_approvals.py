@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from supportdesk.api.errors import FieldErrors, problems
 from supportdesk.api.idempotency import idempotent
-from supportdesk.api.schemas import VersionIn
+from supportdesk.api.schemas import VersionIn, enum_without_default
 from supportdesk.cases.approvals import (
     StepStatus,
     decide_approval,
@@ -85,7 +85,9 @@ class DecisionIn(VersionIn):
     model_config = ConfigDict(json_schema_extra={"required": ["decision"]})
 
     decision: str = Field(
-        "", description="approve or reject.", json_schema_extra={"enum": ["approve", "reject"]}
+        "",
+        description="approve or reject.",
+        json_schema_extra=enum_without_default(["approve", "reject"]),
     )
     note: str = Field("", description="Required to reject: why. The team and requester read it.")
 

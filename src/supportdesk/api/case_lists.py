@@ -13,6 +13,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from supportdesk.api.errors import FieldErrors, problems
+from supportdesk.api.schemas import BodyIn
 from supportdesk.api.views_api import ALL_CASES, CaseFilterQuery, api_listing
 from supportdesk.lists.bulk import BULK_MAX, BulkAction, BulkInvalid, bulk_act, bulk_request
 from supportdesk.lists.columns import Catalog
@@ -61,7 +62,7 @@ def case_export(request: HttpRequest, query: Query[ExportQuery]) -> StreamingHtt
     return csv_response(listing, user, view.name)
 
 
-class BulkIn(Schema):
+class BulkIn(BodyIn):
     cases: list[str] = Field(description=f"Case numbers, at most {BULK_MAX}.")
     action: BulkAction
     assignee: str = Field("", description="assign: the username to assign the cases to.")

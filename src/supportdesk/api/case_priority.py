@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema
 from supportdesk.api.case_actions import WRITE
 from supportdesk.api.cases import PRIORITY_BY_NAME, case_for_user_out
 from supportdesk.api.errors import problems
-from supportdesk.api.schemas import VERSION
+from supportdesk.api.schemas import VERSION, BodyIn
 from supportdesk.cases.priority import change_priority
 from supportdesk.cases.priority_rules import suggest_priority
 from supportdesk.cases.queries import case_for
@@ -25,7 +25,7 @@ from supportdesk.records.queries import record_by_external_id
 router = Router(tags=["priority"])
 
 
-class PriorityIn(Schema):
+class PriorityIn(BodyIn):
     priority: str = Field(description="Low, Medium, High or Urgent (labels or lowercase values).")
     reason: str = Field("", description="Why the priority changes; the requester reads it.")
     urgent_reason: str = Field("", description="Required when the new priority is Urgent.")

@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from supportdesk.api.cases import IDEMPOTENCY_KEY
 from supportdesk.api.errors import FieldErrors, problems
+from supportdesk.api.schemas import BodyIn
 from supportdesk.catalog.editing import (
     CatalogInvalid,
     kind_label,
@@ -63,7 +64,7 @@ class RequestTypeAdminOut(Schema):
     sub_requests: list[SubRequestAdminOut] = Field(description="Retired ones too.")
 
 
-class RequestTypeIn(Schema):
+class RequestTypeIn(BodyIn):
     team: str = Field(description="Team name or alias.")
     kind: str = Field(description=KIND_HELP)
     name: str = Field(description="Canonical name, as the CRM's routing tables spell it.")
@@ -74,7 +75,7 @@ class RequestTypeIn(Schema):
     position: int | None = POSITION
 
 
-class RequestTypePatch(Schema):
+class RequestTypePatch(BodyIn):
     name: str | None = None
     display_name: str | None = None
     description: str | None = None
@@ -84,7 +85,7 @@ class RequestTypePatch(Schema):
     is_active: bool | None = Field(None, description="false: retire it (cases keep it).")
 
 
-class SubRequestIn(Schema):
+class SubRequestIn(BodyIn):
     name: str
     display_name: str = ""
     fields: list[Any] = Field([], description=FIELDS_HELP + " Shown after the type's.")
@@ -92,7 +93,7 @@ class SubRequestIn(Schema):
     position: int | None = POSITION
 
 
-class SubRequestPatch(Schema):
+class SubRequestPatch(BodyIn):
     name: str | None = None
     display_name: str | None = None
     fields: list[Any] | None = Field(None, description=FIELDS_HELP)

@@ -16,14 +16,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.log import log_response
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
+from supportdesk import unavailable
 from supportdesk.cases.actions import ActionInvalid, ActionNotAllowed, CaseConflict
 from supportdesk.cases.services import RecordNotEditable, SubmissionInvalid
 from supportdesk.records.services import RecordActionForbidden, RecordInvalid
@@ -163,12 +165,20 @@ def _on_api_problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
     return problem_response(exc.status, exc.detail, errors=errors)
 
 
+def _on_unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return problem_response(400, f"The multipart body cannot be read: {exc}")
+
+
 def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(404, str(exc) or "Not found.")
 
 
 def _on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(403, str(exc) or "You may not do this.")
+
+
+def _on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem_response(413, str(exc) or "The request is too large.")
 
 
 def _on_conflict(request: HttpRequest, exc: CaseConflict) -> HttpResponse:
@@ -180,6 +190,14 @@ def _on_invalid(
     request: HttpRequest, exc: SubmissionInvalid | RecordInvalid | ActionInvalid
 ) -> HttpResponse:
     return problem_response(422, "The request has errors; see `errors`.", errors=exc.errors)
+
+
+def _on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """503 with Retry-After; retrying (with the same Idempotency-Key) is safe."""
+    unavailable.log.warning("database unavailable: %s %s: %s", request.method, request.path, exc)
+    response = problem_response(503, unavailable.MESSAGE)
+    response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+    return response
 
 
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -201,6 +219,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, _on_validation_error)
     api.add_exception_handler(HttpError, _on_http_error)  # also 401, 403 (CSRF, scope), 429
     api.add_exception_handler(ApiProblem, _on_api_problem)
+    api.add_exception_handler(MultiPartParserError, _on_unreadable_body)
     api.add_exception_handler(Http404, _on_not_found)
     api.add_exception_handler(PermissionDenied, _on_forbidden)
     api.add_exception_handler(RecordNotEditable, _on_forbidden)
@@ -210,4 +229,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ActionNotAllowed, _on_forbidden)  # visible, but not allowed now
     api.add_exception_handler(ActionInvalid, _on_invalid)
     api.add_exception_handler(CaseConflict, _on_conflict)
+    api.add_exception_handler(RequestDataTooBig, _on_too_large)  # a body over the limits
+    for database_error in unavailable.DATABASE_UNAVAILABLE:
+        api.add_exception_handler(database_error, _on_database_unavailable)
     api.add_exception_handler(Exception, _on_unexpected)

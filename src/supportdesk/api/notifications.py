@@ -16,8 +16,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
+from supportdesk.api import examples
 from supportdesk.api.errors import FieldErrors, problems
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from supportdesk.api.schemas import BodyIn
 from supportdesk.cases.models import format_number
 from supportdesk.notify.forms import PreferencesForm, field_name
 from supportdesk.notify.kinds import BY_KEY, KINDS, channel_choices, effective_channel
@@ -29,6 +31,8 @@ router = Router(tags=["notifications"])
 
 
 class NotificationOut(Schema):
+    model_config = examples.documented(examples.NOTIFICATION_OUT)
+
     id: int
     kind: str
     title: str
@@ -40,6 +44,8 @@ class NotificationOut(Schema):
 
 
 class NotificationPage(Schema):
+    model_config = examples.documented(examples.NOTIFICATION_PAGE)
+
     items: list[NotificationOut]
     next_cursor: str | None
     next: str | None
@@ -68,7 +74,7 @@ class PreferencesOut(Schema):
     time_zone: str = Field(description="Empty: the site's.")
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(BodyIn):
     """Fields left out keep their current value."""
 
     channels: dict[str, str] = Field(

@@ -18,11 +18,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from supportdesk.api import examples
 from supportdesk.api.errors import problems
 from supportdesk.api.idempotency import idempotent
 from supportdesk.api.records import router as records_router
 from supportdesk.api.records import share_out
-from supportdesk.api.schemas import ShareOut
+from supportdesk.api.schemas import BodyIn, ShareOut
 from supportdesk.records.models import RecordShare
 from supportdesk.records.queries import record_by_external_id
 from supportdesk.records.sharing import shares_of, shares_replace, shares_upsert
@@ -33,13 +34,13 @@ MAX_ITEMS = 1000
 LEVEL = Field(RecordShare.Level.READ.value, description="`read` (default) or `edit`.")
 
 
-class ShareItemIn(Schema):
+class ShareItemIn(BodyIn):
     user: str | None = Field(None, description="Username; give a user or a team.")
     team: str | None = Field(None, description="Team name or alias; give a user or a team.")
     level: str = LEVEL
 
 
-class SharesIn(Schema):
+class SharesIn(BodyIn):
     items: list[ShareItemIn] = Field(max_length=MAX_ITEMS)
 
 
@@ -47,11 +48,15 @@ class RecordShareItemIn(ShareItemIn):
     record: str = Field(description="The record's external id.")
 
 
-class BulkSharesIn(Schema):
+class BulkSharesIn(BodyIn):
+    model_config = examples.documented(examples.RECORD_SHARES_IN)
+
     items: list[RecordShareItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class BulkSharesOut(Schema):
+    model_config = examples.documented(examples.RECORD_SHARES_OUT)
+
     created: int
     updated: int = Field(description="Already there (their level set again).")
     items: list[ShareOut] = Field(description="In the order given.")

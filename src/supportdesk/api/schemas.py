@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, StrictInt
 
+from supportdesk.api import examples
+from supportdesk.api.examples import documented
 from supportdesk.cases.info_requests import InfoRequest
 from supportdesk.cases.models import CaseRating, Resolution
 from supportdesk.cases.policy import Action
 from supportdesk.records.models import Kind, RecordShare
+
+
+class BodyIn(Schema):
+    """A request body: a field it does not name is a 422 naming that field, never ignored
+    (so `status`, `owner`, `number`… cannot be slipped into a create or a change)."""
+
+    model_config = ConfigDict(extra="forbid")
+
 
 # --- catalog -------------------------------------------------------------------------------
 
@@ -43,7 +54,7 @@ class RequestTypeOut(Schema):
     sub_requests: list[SubRequestOut]
 
 
-class TeamOut(Schema):
+class CatalogTeamOut(Schema):
     name: str
     description: str
     request_types: list[RequestTypeOut]
@@ -57,17 +68,15 @@ class RedirectOut(Schema):
 
 class CatalogOut(Schema):
     kind: Kind
-    teams: list[TeamOut]
+    teams: list[CatalogTeamOut]
     redirects: list[RedirectOut]
 
 
 # --- records -------------------------------------------------------------------------------
 
 
-class RecordIn(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={"required": ["kind", "name", "external_id"]},
-    )
+class RecordIn(BodyIn):
+    model_config = documented(examples.RECORD_IN, required=["kind", "name", "external_id"])
 
     kind: str = Field("", description="One of: " + ", ".join(Kind.values))
     name: str = ""
@@ -78,6 +87,8 @@ class RecordIn(Schema):
 
 
 class RecordOut(Schema):
+    model_config = documented(examples.RECORD_OUT)
+
     kind: Kind
     name: str
     external_id: str
@@ -96,7 +107,7 @@ class RecordPage(Schema):
     next: str | None = Field(description="URL of the next page, or null on the last page.")
 
 
-class ShareIn(Schema):
+class ShareIn(BodyIn):
     user: str | None = Field(None, description="Username; give a user or a team.")
     team: str | None = Field(None, description="Team name or alias; give a user or a team.")
     level: RecordShare.Level = RecordShare.Level.READ
@@ -123,7 +134,7 @@ class UploadOut(Schema):
 # --- cases ---------------------------------------------------------------------------------
 
 
-class RequestIn(Schema):
+class RequestIn(BodyIn):
     """What every new request names and answers (POST /cases and …/children)."""
 
     team: str = Field("", description="Team name or alias, as in GET /catalog.")
@@ -146,8 +157,8 @@ class RequestIn(Schema):
 class CaseIn(RequestIn):
     """A support request. Every error (names, fields, answers) is reported in one 422."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"required": ["record", "team", "request_type", "description"]},
+    model_config = documented(
+        examples.CASE_IN, required=["record", "team", "request_type", "description"]
     )
 
     record: str = Field(description="External id of the record the request is about.")
@@ -226,6 +237,8 @@ class SlaOut(Schema):
 
 
 class CaseOut(Schema):
+    model_config = documented(examples.CASE_OUT)
+
     number: str
     status: str
     team: str
@@ -301,7 +314,18 @@ def _required(*names: str) -> ConfigDict:
     return ConfigDict(json_schema_extra={"required": list(names)})
 
 
-class VersionIn(Schema):
+def enum_without_default(values: list[str]) -> Callable[[dict[str, Any]], None]:
+    """For a required field: its empty default (which lets the service name it in the 422)
+    is not one of its values, so it is left out of the document."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["enum"] = values
+        schema.pop("default", None)
+
+    return extra
+
+
+class VersionIn(BodyIn):
     version: int | None = VERSION
 
 
@@ -335,7 +359,7 @@ class CloseIn(VersionIn):
         "",
         description="One of: " + ", ".join(Resolution.values) + ". The requester may only "
         "withdraw (`withdrawn`).",
-        json_schema_extra={"enum": Resolution.values},
+        json_schema_extra=enum_without_default(Resolution.values),
     )
     note: str = Field("", description="What was done; the requester reads it.")
     override: str = Field(
@@ -365,6 +389,8 @@ class MoveIn(VersionIn):
 class CaseEditIn(VersionIn):
     """Only the fields sent are changed; `details` answers are merged into the current ones."""
 
+    model_config = documented(examples.CASE_EDIT_IN)
+
     subject: str | None = None
     description: str | None = None
     needed_by: dt.date | None = Field(None, description="null clears it.")
@@ -387,7 +413,7 @@ class WatcherOut(Schema):
 
 
 class CommentIn(VersionIn):
-    model_config = _required("body")
+    model_config = documented(examples.COMMENT_IN, required=["body"])
 
     body: str = Field("", description="Markdown; @username mentions notify that user.")
     internal: bool = Field(False, description="An internal note: the team and admins only.")
@@ -412,6 +438,8 @@ class AttachmentsIn(VersionIn):
 
 
 class EventOut(Schema):
+    model_config = documented(examples.EVENT_OUT)
+
     id: int
     kind: str = Field(description="e.g. comment.added, case.status_changed, case.owner_changed.")
     actor: str | None = Field(description="Username; null for the system.")

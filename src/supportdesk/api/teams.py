@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 
 from supportdesk.api.cases import IDEMPOTENCY_KEY
 from supportdesk.api.errors import FieldErrors, problems
+from supportdesk.api.schemas import BodyIn
 from supportdesk.people.models import Membership, Team
 from supportdesk.people.services import (
     TeamInvalid,
@@ -47,25 +48,25 @@ class TeamOut(Schema):
     members: list[MemberOut] | None = Field(description="Admins only; null for others.")
 
 
-class TeamIn(Schema):
+class TeamIn(BodyIn):
     name: str
     description: str = ""
     aliases: list[str] = []
 
 
-class TeamPatchIn(Schema):
+class TeamPatchIn(BodyIn):
     name: str | None = None
     description: str | None = None
     aliases: list[str] | None = None
     is_active: bool | None = None
 
 
-class MemberIn(Schema):
+class MemberIn(BodyIn):
     user: str = Field(description="Username.")
     role: str = Field(Membership.Role.AGENT, description="`agent` (default) or `lead`.")
 
 
-class RoleIn(Schema):
+class RoleIn(BodyIn):
     role: str = ROLE
 
 

@@ -1,5 +1,6 @@
-"""Personal API tokens: GET/POST /tokens (your own; admins `?all=true` for everyone's) and
-DELETE /tokens/{id} (revoke). The raw token is in the answer to the POST only, never again.
+"""Personal API tokens: GET/POST /tokens (your own, in cursor pages; admins `?all=true` for
+everyone's) and DELETE /tokens/{id} (revoke). The raw token is in the answer to the POST
+only, never again.
 
 A token cannot create a token with a broader scope than its own (a `read` token may not POST
 at all). The same services back the web page and `supportdesk token create`.
@@ -16,8 +17,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from supportdesk.api import examples
 from supportdesk.api.errors import ApiProblem, FieldErrors, problems
 from supportdesk.api.idempotency import idempotent
+from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from supportdesk.api.schemas import BodyIn
 from supportdesk.people.models import ApiToken
 from supportdesk.people.queries import TOKEN_STATES, token_state, tokens_in_state
 from supportdesk.people.services import PeopleError, token_create, token_revoke
@@ -28,6 +32,8 @@ SCOPE_RANK = {ApiToken.Scope.READ: 0, ApiToken.Scope.READ_WRITE: 1}
 
 
 class TokenOut(Schema):
+    model_config = examples.documented(examples.TOKEN_OUT)
+
     id: int
     user: str = Field(description="Username of the token's owner.")
     name: str
@@ -41,16 +47,26 @@ class TokenOut(Schema):
 
 
 class TokenCreatedOut(TokenOut):
+    model_config = examples.documented(examples.TOKEN_CREATED_OUT)
+
     token: str = Field(description="The token itself. Shown only now: keep it safe.")
 
 
-class TokenIn(Schema):
+class TokenIn(BodyIn):
+    model_config = examples.documented(examples.TOKEN_IN)
+
     name: str = Field(max_length=100, description="A label to recognise it.")
     scope: str = Field(ApiToken.Scope.READ, description="`read` (default) or `read+write`.")
     expires_in_days: int | None = Field(
         None, ge=1, le=3650, description="Expire after N days; omit (and `expires_at`): never."
     )
     expires_at: dt.datetime | None = Field(None, description="Or expire at this time.")
+
+
+class TokenPage(Schema):
+    items: list[TokenOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page.")
+    next: str | None = Field(description="The next page's URL; null on the last page.")
 
 
 class TokenFilters(Schema):
@@ -106,9 +122,15 @@ def _visible_tokens(user: AbstractBaseUser, everyone: bool) -> Any:
     return tokens if everyone and user.is_staff else tokens.filter(user=user)
 
 
-@router.get("/tokens", response={200: list[TokenOut], **problems(401, 403, 422)})
-def token_list(request: HttpRequest, filters: Query[TokenFilters]) -> list[dict[str, Any]]:
-    """Your tokens, newest first; revoked and expired ones too (see `state`)."""
+@router.get("/tokens", response={200: TokenPage, **problems(401, 403, 422)})
+def token_list(
+    request: HttpRequest,
+    filters: Query[TokenFilters],
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Your tokens, newest first, a page at a time; revoked and expired ones too (see
+    `state`)."""
     user = request.auth
     if filters.all and not user.is_staff:
         raise ApiProblem(403, "Only admins may list everyone's tokens.")
@@ -117,7 +139,13 @@ def token_list(request: HttpRequest, filters: Query[TokenFilters]) -> list[dict[
     tokens = _visible_tokens(user, filters.all)
     if filters.all and filters.user:
         tokens = tokens.filter(user__username__iexact=filters.user.strip())
-    return [token_out(token) for token in tokens_in_state(tokens, filters.state or "")]
+    tokens = tokens_in_state(tokens, filters.state or "")
+    page = keyset_page(tokens, order_by="-created_at", cursor=cursor, limit=limit)
+    return {
+        "items": [token_out(token) for token in page.items],
+        "next_cursor": page.next_cursor,
+        "next": page.next_url(request),
+    }
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **problems(401, 403, 422)})

@@ -28,9 +28,10 @@ from supportdesk.api import (
     uploads,
     views_api,
 )
-from supportdesk.api.auth import API_AUTH, signed_in
+from supportdesk.api.auth import API_AUTH, SAFE_METHODS, signed_in
 from supportdesk.api.errors import PROBLEM_CONTENT_TYPE, install_error_handlers
 from supportdesk.api.ratelimit import ApiRateLimit
+from supportdesk.api.text_guard import refuse_nul_characters
 from supportdesk.webhooks import api as webhooks_api
 
 DESCRIPTION = """\
@@ -60,14 +61,48 @@ nothing more; the same key on another request is a 422.
 """
 
 
+COMMON_PROBLEMS = {
+    "400": ("The body is not valid JSON (or not the form it should be).", "Problem"),
+    "403": ("A `read` token, or a browser session without the CSRF header.", "Problem"),
+    "422": ("Some parameters or fields are wrong; `errors` says which.", "ValidationProblem"),
+    "429": ("Too many requests; retry after `Retry-After` seconds.", "Problem"),
+}
+
+
+def _document_common_problems(method: str, operation: dict[str, Any]) -> None:
+    has_input = bool(operation.get("parameters") or operation.get("requestBody"))
+    unsafe = method.upper() not in SAFE_METHODS
+    needed = (
+        {"429"}
+        | ({"422"} if has_input else set())
+        | ({"400"} if "requestBody" in operation else set())
+        | ({"403"} if unsafe else set())
+    )
+    responses = operation.setdefault("responses", {})
+    for status in sorted(needed - set(responses)):
+        description, component = COMMON_PROBLEMS[status]
+        responses[status] = {
+            "description": description,
+            "content": {
+                PROBLEM_CONTENT_TYPE: {"schema": {"$ref": f"#/components/schemas/{component}"}}
+            },
+        }
+        if status == "429":
+            responses[status]["headers"] = {
+                "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+            }
+
+
 class SupportdeskAPI(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        """Error responses are documented with the media type they are sent with."""
+        """Error responses are documented with the media type they are sent with, and the
+        ones every operation may give (unparsable body, invalid parameters, rate limit)."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for path_item in schema["paths"].values():
-            for operation in path_item.values():
+            for method, operation in path_item.items():
+                _document_common_problems(method, operation)
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content")
                     if int(status) >= 400 and content:
@@ -85,6 +120,7 @@ api = SupportdeskAPI(
     throttle=[ApiRateLimit()],  # after authentication, on every operation
 )
 install_error_handlers(api)
+api.add_decorator(refuse_nul_characters, mode="view")  # before PostgreSQL sees them
 api.add_router("", catalog.router)
 api.add_router("", catalog_admin.router)
 api.add_router("", record_shares.router)  # before `records`: /records/shares is no id

@@ -16,10 +16,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
 from ninja import Field, Query, Router, Schema, Status
 
+from supportdesk.api import examples
 from supportdesk.api.errors import ApiProblem, FieldErrors, problems
 from supportdesk.api.idempotency import idempotent
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from supportdesk.api.schemas import CasePage
+from supportdesk.api.schemas import BodyIn, CasePage
 from supportdesk.cases.models import Case
 from supportdesk.lists.builtins import BuiltinView, builtin_views_for
 from supportdesk.lists.columns import DEFAULT_COLUMNS, DEFAULT_SORT, Catalog
@@ -98,6 +99,8 @@ class CaseFilterQuery(Schema):
 
 
 class CaseListPage(CasePage):
+    model_config = examples.documented(examples.CASE_LIST_PAGE)
+
     previous_cursor: str | None = Field(description="Pass as `cursor` for the page before.")
     previous: str | None = Field(description="URL of the page before, or null on the first.")
     count: int = Field(description="Matching cases, counted up to 10,000.")
@@ -105,6 +108,8 @@ class CaseListPage(CasePage):
 
 
 class ViewOut(Schema):
+    model_config = examples.documented(examples.VIEW_OUT)
+
     id: str = Field(description="A number for saved views, a name for built-in ones.")
     name: str
     builtin: bool
@@ -118,7 +123,9 @@ class ViewOut(Schema):
     url: str = Field(description="The view on the Cases tab.")
 
 
-class ViewIn(Schema):
+class ViewIn(BodyIn):
+    model_config = examples.documented(examples.VIEW_IN)
+
     name: str = ""
     visibility: str = Field(
         Visibility.PRIVATE, description="private (default), teams, or everyone (admins only)."
@@ -129,7 +136,7 @@ class ViewIn(Schema):
     sort: str = DEFAULT_SORT
 
 
-class ViewPatch(Schema):
+class ViewPatch(BodyIn):
     """Only the fields sent are changed."""
 
     name: str | None = None
@@ -140,7 +147,7 @@ class ViewPatch(Schema):
     sort: str | None = None
 
 
-class PublishIn(Schema):
+class PublishIn(BodyIn):
     published: bool = True
 
 
@@ -156,6 +163,8 @@ class ViewCaseOut(Schema):
 
 
 class ViewCasePage(Schema):
+    model_config = examples.documented(examples.VIEW_CASE_PAGE)
+
     columns: list[ColumnOut]
     items: list[ViewCaseOut]
     next_cursor: str | None

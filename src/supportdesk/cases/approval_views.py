@@ -37,7 +37,7 @@ def approval_request(request: HttpRequest, number: str) -> HttpResponse:
         made = request_approval(
             case,
             actor=request.user,
-            step=int(step) if step.isdigit() else 0,
+            step=int(step) if step.isascii() and step.isdigit() else 0,
             approvers=approvers,
         )
     except CaseError as refused:

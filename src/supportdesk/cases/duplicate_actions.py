@@ -7,8 +7,9 @@ into it, checking that the case is one of the draft's possible duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -25,6 +26,8 @@ from supportdesk.cases.models import (
     Upload,
 )
 from supportdesk.cases.services import case_subject
+from supportdesk.catalog.models import effective_fields
+from supportdesk.catalog.schema import AnswersInvalid, clean_answers
 
 Errors = dict[str, list[str]]
 EMPTY_ANSWERS = (None, "", [], False)
@@ -38,6 +41,7 @@ class Details:
     description: str
     facts: Sequence[tuple[str, str]]  # (label, text): answered fields, priority, needed by
     upload_ids: Sequence[str]  # the requester's uploads, attached to the comment
+    fields: Sequence[tuple[str, str]] = ()  # (name, label) of each fact, for the event's data
 
     def body(self) -> str:
         lines = [
@@ -86,6 +90,7 @@ def add_details_to_case(
             "comment": comment.pk,
             "request": details.request,
             "files": len(details.upload_ids),
+            "fields": [{"name": name, "label": label} for name, label in details.fields],
         }
         | ({"key": key} if key else {}),
     )
@@ -145,19 +150,69 @@ def draft_details(draft: RequestDraft) -> Details:
         if d["type"] == "file"
         for i in answers_value_list(answers.get(d["name"]))
     ]
-    found = Upload.objects.filter(owner_id=draft.user_id, id__in=file_ids) if file_ids else []
-    uploads = {str(u.id): u for u in found}
-    rows = answer_rows(definitions, answers, {i: FileLink(u.name) for i, u in uploads.items()})
-    facts = [(r.label, ", ".join(f.name for f in r.files) if r.files else r.text) for r in rows]
+    named, uploads = _answered(draft.user_id, definitions, answers, file_ids)
     common = (draft.data or {}).get("common") or {}
     if (priority := common.get("priority")) in Priority.values and priority != Priority.MEDIUM:
-        facts.append(("Priority asked for", Priority(priority).label))
+        named.append(("priority", "Priority asked for", Priority(priority).label))
     if common.get("needed_by"):
-        facts.append(("Needed by", format_date(common["needed_by"])))
+        named.append(("needed_by", "Needed by", format_date(common["needed_by"])))
     request = draft.request_type.label + (
         f" / {draft.sub_request.label}" if draft.sub_request else ""
     )
     general = [str(i) for i in draft.uploads.values_list("id", flat=True)]
+    return _details(request, common.get("description", ""), named, [*general, *uploads])
+
+
+def details_from_answers(
+    case: Case,
+    *,
+    user: AbstractBaseUser,
+    request: str,
+    description: str,
+    answers: Mapping[str, Any],
+    upload_ids: Sequence[str],
+) -> Details:
+    """Details given over the API: answers to the case's own fields, checked as a new
+    request's are (strictly: a misspelt name is an error), none of them required since they
+    add to what the case has. Raises AnswersInvalid, keyed by field name."""
+    definitions = [
+        definition | {"required": False, "required_if": None}
+        for definition in effective_fields(case.request_type, case.sub_request)
+    ]
+    cleaned = clean_answers(definitions, answers)
+    file_fields = [d["name"] for d in definitions if d["type"] == "file"]
+    file_ids = [i for name in file_fields for i in cleaned.get(name, [])]
+    named, uploads = _answered(user.pk, definitions, cleaned, file_ids)
+    missing = {
+        name: [f"Upload {i} is not available." for i in cleaned[name] if i not in uploads]
+        for name in file_fields
+        if not set(cleaned.get(name, [])) <= set(uploads)
+    }
+    if missing:
+        raise AnswersInvalid(missing)
+    return _details(request, description, named, [*upload_ids, *uploads])
+
+
+def _answered(
+    owner_id: int, definitions: list[dict], answers: Mapping[str, Any], file_ids: list[str]
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(name, label, text) of each answer, files by name; and the owner's uploads they name."""
+    found = Upload.objects.filter(owner_id=owner_id, id__in=file_ids) if file_ids else []
+    uploads = {str(u.id): u for u in found}
+    rows = answer_rows(definitions, answers, {i: FileLink(u.name) for i, u in uploads.items()})
+    named = [
+        (r.name, r.label, ", ".join(f.name for f in r.files) if r.files else r.text) for r in rows
+    ]
+    return named, list(uploads)
+
+
+def _details(
+    request: str, description: str, named: list[tuple[str, str, str]], upload_ids: list[str]
+) -> Details:
     return Details(
-        request, common.get("description", ""), facts, list(dict.fromkeys([*general, *uploads]))
+        request,
+        description,
+        facts=[(label, text) for _, label, text in named],
+        upload_ids=list(dict.fromkeys(upload_ids)),
+        fields=[(name, label) for name, label, _ in named],
     )

@@ -152,7 +152,7 @@ def delivery_retry(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all"):
         ids = delivery_problems().filter(state="failed").values_list("pk", flat=True)
     else:
-        ids = [int(i) for i in request.POST.getlist("delivery") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("delivery") if i.isascii() and i.isdigit()]
     count = retry_deliveries(ids)
     messages.success(request, f"Queued {count} email(s) to be sent again.")
     return redirect("notify:problems")

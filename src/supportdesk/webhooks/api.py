@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from supportdesk.api import examples
 from supportdesk.api.errors import FieldErrors, problems
 from supportdesk.api.idempotency import idempotent
 from supportdesk.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from supportdesk.api.schemas import BodyIn
 from supportdesk.webhooks.endpoints import (
     EndpointInvalid,
     create_endpoint,
@@ -36,13 +38,15 @@ T = TypeVar("T")
 KIND_HELP = f"Event kinds: {', '.join(KINDS)}."
 
 
-class WebhookIn(Schema):
+class WebhookIn(BodyIn):
+    model_config = examples.documented(examples.WEBHOOK_IN)
+
     url: str = Field(description="http(s) URL; must resolve to public addresses.")
     event_kinds: list[str] = Field(description=KIND_HELP)
     description: str = ""
 
 
-class WebhookPatch(Schema):
+class WebhookPatch(BodyIn):
     url: str | None = None
     event_kinds: list[str] | None = Field(None, description=KIND_HELP)
     description: str | None = None
@@ -51,6 +55,8 @@ class WebhookPatch(Schema):
 
 
 class WebhookOut(Schema):
+    model_config = examples.documented(examples.WEBHOOK_OUT)
+
     id: int
     url: str
     description: str

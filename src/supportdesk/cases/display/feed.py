@@ -355,6 +355,8 @@ def _details_added_item(event: CaseEvent, context: FeedContext, item: FeedItem) 
     item.text = "added the details of a new request here instead of opening a duplicate case"
     if request := event.data.get("request"):
         item.detail = f"They had asked for {request}; the details are in their comment."
+    if labels := [f.get("label") or f.get("name", "") for f in event.data.get("fields") or []]:
+        item.notes.append("Details given: " + ", ".join(labels) + ".")
 
 
 def _other_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:

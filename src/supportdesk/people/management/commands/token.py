@@ -16,7 +16,7 @@ from supportdesk.people.services import PeopleError, token_create, token_revoke
 
 
 def _days(raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdecimal() or int(raw) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of days, 1 or more, not {raw!r}")
     return int(raw)
 
