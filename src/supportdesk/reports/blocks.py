@@ -9,6 +9,8 @@ import io
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from supportdesk.lists.export import neutralised
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -105,17 +107,17 @@ class Dashboard:
 def chart_csv(chart: Chart) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([chart.title, *(s.label for s in chart.series)])
+    writer.writerow([_text(chart.title), *(_text(s.label) for s in chart.series)])
     for i, category in enumerate(chart.categories):
-        writer.writerow([category, *(_cell(s.values[i]) for s in chart.series)])
+        writer.writerow([_text(category), *(_cell(s.values[i]) for s in chart.series)])
     return out.getvalue()
 
 
 def table_csv(table: Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([table.title])
-    writer.writerow(table.columns)
+    writer.writerow([_text(table.title)])
+    writer.writerow([_text(column) for column in table.columns])
     for row in table.rows:
         writer.writerow([_cell(cell.value) for cell in row])
     return out.getvalue()
@@ -125,10 +127,10 @@ def dashboard_csv(dashboard: Dashboard) -> str:
     """The whole dashboard: its figures, then each chart's table and each list."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([dashboard.title])
+    writer.writerow([_text(dashboard.title)])
     writer.writerow(["Figure", "Value", "Unit"])
     for figure in dashboard.figures:
-        writer.writerow([figure.label, _cell(figure.value), figure.unit])
+        writer.writerow([_text(figure.label), _cell(figure.value), _text(figure.unit)])
     for chart in dashboard.charts:
         writer.writerow([])
         out.write(chart_csv(chart))
@@ -139,6 +141,13 @@ def dashboard_csv(dashboard: Dashboard) -> str:
 
 
 def _cell(value: str | float | int | None) -> str:
+    """Numbers as numbers; text (names people typed) never as a spreadsheet formula."""
     if value is None:
         return ""
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value) if isinstance(value, int) else _text(value)
+
+
+def _text(value: Any) -> str:
+    return neutralised(str(value))
