@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.flows import screenshot, screenshot_dir, second_page  # noqa: F401
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
