@@ -99,11 +99,20 @@ def submit(rep, record):
     ).case
 
 
-def start_workers(env: dict[str, str], count: int, log: Path) -> list[subprocess.Popen]:
+def start_workers(
+    env: dict[str, str], count: int, log: Path, *options: str
+) -> list[subprocess.Popen]:
     with log.open("ab") as out:
         return [
             subprocess.Popen(
-                [str(BIN / "supportdesk"), "worker", "--interval", "0.05", "--no-startup-delay"],
+                [
+                    str(BIN / "supportdesk"),
+                    "worker",
+                    "--interval",
+                    "0.05",
+                    "--no-startup-delay",
+                    *options,
+                ],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -119,13 +128,13 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
         worker.wait(30)
 
 
-def throughput(env, workers: int, case, users, sink: Sink, log: Path) -> float:
+def throughput(env, workers: int, case, users, sink: Sink, log: Path, *options: str) -> float:
     from django.db import transaction
 
     from supportdesk.notify.models import Delivery
     from supportdesk.notify.services import notify
 
-    processes = start_workers(env, workers, log)
+    processes = start_workers(env, workers, log, *options)
     try:
         # Warm up: the workers are up and polling once a first small batch has gone out.
         with transaction.atomic():

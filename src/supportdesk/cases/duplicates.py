@@ -42,6 +42,7 @@ SIMILARITY_THRESHOLD = 0.25  # bench/duplicates.py: recall and precision around 
 SAME_REQUEST = "Same record, team and request type"
 QUERY_WORDS = 32  # words of the new request sent to the search index
 TEXT_POOL = 40  # best text matches scored in Python
+SCOPE_POOL = 200  # SQLite: an account's matching open cases scored in Python without ranking
 REASON_REQUIRED = "Say why this is not a duplicate."
 
 
@@ -202,6 +203,21 @@ def _text_matches(record: Record, account: Record | None, found: list[str]) -> l
     where = f"c.status IN ({statuses}) AND c.record_id IN ({records})"
     if connection.vendor == "sqlite":
         match = "{subject description} : (" + " OR ".join(f'"{w}"' for w in query_words) + ")"
+        # FTS5 would walk every document holding any of the words (most of a big index for
+        # common ones), and bm25() reads each word's whole document list for its statistics.
+        # An account has few open cases: take those holding a word, unranked, and let the
+        # caller score them all; only an account with more than SCOPE_POOL of them is ranked.
+        in_scope = f"SELECT c.id FROM {_CASE} c WHERE {where}"  # noqa: S608
+        sql = (
+            f"SELECT {columns} FROM {_CASE} c JOIN {TABLE} ON {TABLE}.rowid = c.id "  # noqa: S608
+            f"{joins} WHERE {TABLE}.rowid IN ({in_scope}) AND {TABLE} MATCH %s LIMIT %s"
+        )
+        params = [*OPEN_STATUSES, *scope, match, SCOPE_POOL]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if len(rows) < SCOPE_POOL:
+            return [_Match(*row) for row in rows]
         sql = (
             f"SELECT {columns} FROM {_CASE} c JOIN {TABLE} ON {TABLE}.rowid = c.id "  # noqa: S608
             f"{joins} WHERE {where} AND {TABLE} MATCH %s "
