@@ -7,7 +7,7 @@ Two checks, both over open cases only:
 - similar text: open cases on the same account (the record's account, or the record itself
   when it is an account: every case on the account's records) whose subject and description
   read alike. The search index finds the cases sharing words with the new request
-  (`_text_matches`, any word, best first); `cases.similarity` scores them and those at or
+  (`_text_matches`, any word); `cases.similarity` scores them and those at or
   above SIMILARITY_THRESHOLD (tuned by bench/duplicates.py) are shown.
 
 What a requester is shown: only cases they may see (`cases_visible_to`). A request is made
@@ -42,7 +42,7 @@ SIMILARITY_THRESHOLD = 0.25  # bench/duplicates.py: recall and precision around 
 SAME_REQUEST = "Same record, team and request type"
 QUERY_WORDS = 32  # words of the new request sent to the search index
 TEXT_POOL = 40  # best text matches scored in Python
-SCOPE_POOL = 200  # SQLite: an account's matching open cases scored in Python without ranking
+SCOPE_POOL = 200  # SQLite: an account's newest matching open cases, all scored in Python
 REASON_REQUIRED = "Say why this is not a duplicate."
 
 
@@ -182,7 +182,8 @@ def _text_reason(score: float) -> tuple[str, ...]:
 
 def _text_matches(record: Record, account: Record | None, found: list[str]) -> list[_Match]:
     """Open cases on the record or the account's records whose search document shares any of
-    the words, best first (bm25 / ts_rank), at most TEXT_POOL, with what scoring reads."""
+    the words, with what scoring reads: on PostgreSQL the TEXT_POOL best (ts_rank), on SQLite
+    the SCOPE_POOL newest (see below)."""
     query_words = list(dict.fromkeys(found))[:QUERY_WORDS]
     if not query_words:
         return []
@@ -205,25 +206,15 @@ def _text_matches(record: Record, account: Record | None, found: list[str]) -> l
         match = "{subject description} : (" + " OR ".join(f'"{w}"' for w in query_words) + ")"
         # FTS5 would walk every document holding any of the words (most of a big index for
         # common ones), and bm25() reads each word's whole document list for its statistics.
-        # An account has few open cases: take those holding a word, unranked, and let the
-        # caller score them all; only an account with more than SCOPE_POOL of them is ranked.
+        # An account's open cases are few: take those holding a word, newest first, unranked,
+        # and let the caller score them all (the newest SCOPE_POOL on an enormous account).
         in_scope = f"SELECT c.id FROM {_CASE} c WHERE {where}"  # noqa: S608
         sql = (
             f"SELECT {columns} FROM {_CASE} c JOIN {TABLE} ON {TABLE}.rowid = c.id "  # noqa: S608
-            f"{joins} WHERE {TABLE}.rowid IN ({in_scope}) AND {TABLE} MATCH %s LIMIT %s"
+            f"{joins} WHERE {TABLE}.rowid IN ({in_scope}) AND {TABLE} MATCH %s "
+            f"ORDER BY {TABLE}.rowid DESC LIMIT %s"
         )
         params = [*OPEN_STATUSES, *scope, match, SCOPE_POOL]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if len(rows) < SCOPE_POOL:
-            return [_Match(*row) for row in rows]
-        sql = (
-            f"SELECT {columns} FROM {_CASE} c JOIN {TABLE} ON {TABLE}.rowid = c.id "  # noqa: S608
-            f"{joins} WHERE {where} AND {TABLE} MATCH %s "
-            f"ORDER BY bm25({TABLE}, 0, 5, 1, 0, 0, 0, 0) LIMIT %s"
-        )
-        params = [*OPEN_STATUSES, *scope, match, TEXT_POOL]
     else:
         query = f"to_tsquery('{CONFIG}', %s)"
         sql = (
