@@ -41,8 +41,7 @@ from supportdesk.search.documents import CONFIG, TABLE
 SIMILARITY_THRESHOLD = 0.25  # bench/duplicates.py: recall and precision around it
 SAME_REQUEST = "Same record, team and request type"
 QUERY_WORDS = 32  # words of the new request sent to the search index
-TEXT_POOL = 40  # best text matches scored in Python
-SCOPE_POOL = 200  # SQLite: an account's newest matching open cases, all scored in Python
+TEXT_POOL = 40  # text matches scored in Python (in the submit's transaction)
 REASON_REQUIRED = "Say why this is not a duplicate."
 
 
@@ -182,8 +181,8 @@ def _text_reason(score: float) -> tuple[str, ...]:
 
 def _text_matches(record: Record, account: Record | None, found: list[str]) -> list[_Match]:
     """Open cases on the record or the account's records whose search document shares any of
-    the words, with what scoring reads: on PostgreSQL the TEXT_POOL best (ts_rank), on SQLite
-    the SCOPE_POOL newest (see below)."""
+    the words, with what scoring reads: at most TEXT_POOL: on PostgreSQL the best (ts_rank), on
+    SQLite the newest (see below)."""
     query_words = list(dict.fromkeys(found))[:QUERY_WORDS]
     if not query_words:
         return []
@@ -206,15 +205,15 @@ def _text_matches(record: Record, account: Record | None, found: list[str]) -> l
         match = "{subject description} : (" + " OR ".join(f'"{w}"' for w in query_words) + ")"
         # FTS5 would walk every document holding any of the words (most of a big index for
         # common ones), and bm25() reads each word's whole document list for its statistics.
-        # An account's open cases are few: take those holding a word, newest first, unranked,
-        # and let the caller score them all (the newest SCOPE_POOL on an enormous account).
+        # Take the account's open cases holding a word, newest first, unranked: the check runs
+        # inside the submit's transaction, so it scores at most TEXT_POOL of them.
         in_scope = f"SELECT c.id FROM {_CASE} c WHERE {where}"  # noqa: S608
         sql = (
             f"SELECT {columns} FROM {_CASE} c JOIN {TABLE} ON {TABLE}.rowid = c.id "  # noqa: S608
             f"{joins} WHERE {TABLE}.rowid IN ({in_scope}) AND {TABLE} MATCH %s "
             f"ORDER BY {TABLE}.rowid DESC LIMIT %s"
         )
-        params = [*OPEN_STATUSES, *scope, match, SCOPE_POOL]
+        params = [*OPEN_STATUSES, *scope, match, TEXT_POOL]
     else:
         query = f"to_tsquery('{CONFIG}', %s)"
         sql = (
