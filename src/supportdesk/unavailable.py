@@ -33,12 +33,20 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
     return isinstance(exc, DATABASE_UNAVAILABLE)
 
 
+def log_unavailable(request: HttpRequest, exc: BaseException | None) -> None:
+    log.warning("database unavailable: %s %s: %s", request.method, request.path, exc)
+
+
+def add_retry_after(response: HttpResponse) -> HttpResponse:
+    """Set `Retry-After` on a 503 built elsewhere (the API's problem+json); returns it."""
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def unavailable_page(request: HttpRequest) -> HttpResponse:
     # A standalone template: base.html's context processors would query the database.
     body = render_to_string("503.html", {"message": MESSAGE})
-    response = HttpResponse(body, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return add_retry_after(HttpResponse(body, status=503))
 
 
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
@@ -46,6 +54,6 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
     Django's 500 page otherwise. Django calls it from inside its `except` block."""
     exc = sys.exc_info()[1]
     if is_database_unavailable(exc):
-        log.warning("database unavailable: %s %s: %s", request.method, request.path, exc)
+        log_unavailable(request, exc)
         return unavailable_page(request)
     return django_server_error(request, template_name)

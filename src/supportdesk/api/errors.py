@@ -194,10 +194,8 @@ def _on_invalid(
 
 def _on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
     """503 with Retry-After; retrying (with the same Idempotency-Key) is safe."""
-    unavailable.log.warning("database unavailable: %s %s: %s", request.method, request.path, exc)
-    response = problem_response(503, unavailable.MESSAGE)
-    response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
-    return response
+    unavailable.log_unavailable(request, exc)
+    return unavailable.add_retry_after(problem_response(503, unavailable.MESSAGE))
 
 
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
