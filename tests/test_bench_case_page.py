@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "case_page.py"
+from tests.bench_helpers import run_bench
+
 TINY = ["--cases", "300", "--events", "40"]
 
 
-def run_bench(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # its own SQLite
-    out = subprocess.run(
-        [sys.executable, str(BENCH), *TINY, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
+def run_tiny(*args: str) -> str:
+    return run_bench("case_page.py", *TINY, *args, timeout=180)
 
 
 @pytest.mark.slow
 def test_the_case_page_benchmark_runs_and_prints_its_figures():
-    out = run_bench("--n", "40", "--comments", "8", "--clients", "2")
+    out = run_tiny("--n", "40", "--comments", "8", "--clients", "2")
     assert re.search(r"data:\s+300 cases generated in [\d.]+ s", out)
     assert re.search(r"case:\s+\d{8}: 40 feed events \(", out)
     assert re.search(r"case page:\s+[\d.]+ req/s .* p99 +[\d.]+ ms +errors 0", out)
@@ -41,7 +28,7 @@ def test_the_case_page_benchmark_runs_and_prints_its_figures():
 
 @pytest.mark.slow
 def test_the_case_page_profile_counts_queries_and_names_hotspots():
-    out = run_bench("--profile", "--profile-runs", "2")
+    out = run_tiny("--profile", "--profile-runs", "2")
     assert re.search(r"queries:\s+\d+ for GET /cases/\d{8}/ \(40 events\)", out)
     assert re.search(r"queries:\s+\d+ for GET /cases/\d{8}/ \(1 event\)", out)
     assert "top 15 by cumulative time" in out
