@@ -8,13 +8,12 @@ Chromium is /usr/bin/chromium unless CHROMIUM_PATH names another executable.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.browser.flows import screenshot, screenshot_dir, second_page  # noqa: F401
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -61,12 +60,45 @@ def browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A page in a fresh browser context (no cookies shared between tests)."""
+def _new_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context()
     context.set_default_timeout(10_000)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies shared between tests)."""
+    yield from _new_page(browser)
+
+
+@pytest.fixture
+def second_page(browser: Any) -> Iterator[Any]:
+    """Another person's page: its own browser context, so its own session."""
+    yield from _new_page(browser)
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """BROWSER_SCREENSHOTS if set (CI keeps it as an artifact), else under pytest's basetemp."""
+    configured = os.environ.get("BROWSER_SCREENSHOTS", "").strip()
+    directory = Path(configured) if configured else tmp_path_factory.getbasetemp() / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture
+def screenshot(screenshot_dir: Path, request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
+    """`screenshot(page, "state")` saves the page as <test name>--<state>.png and returns it."""
+
+    def take(page: Any, state: str) -> Path:
+        test_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        path = screenshot_dir / f"{test_name}--{state}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 0
+        return path
+
+    return take

@@ -1,15 +1,13 @@
-"""Helpers shared by the browser flow tests: logging in, a second person's page, screenshots
-of each final state, and the request catalog's (team, record kind) pairs."""
+"""Helpers shared by the browser flow tests: logging in, waiting for a flash message, and the
+request catalog's (team, record kind) pairs. The shared fixtures (pages, screenshots) are in
+conftest.py."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.factories import PASSWORD
@@ -60,37 +58,3 @@ def covering_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         teams.discard(best[0])
         kinds.discard(best[1])
     return chosen
-
-
-@pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """BROWSER_SCREENSHOTS if set (CI keeps it as an artifact), else under pytest's basetemp."""
-    configured = os.environ.get("BROWSER_SCREENSHOTS", "").strip()
-    directory = Path(configured) if configured else tmp_path_factory.getbasetemp() / "screenshots"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-@pytest.fixture
-def screenshot(screenshot_dir: Path, request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
-    """`screenshot(page, "state")` saves the page as <test name>--<state>.png and returns it."""
-
-    def take(page: Any, state: str) -> Path:
-        test_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-        path = screenshot_dir / f"{test_name}--{state}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 0
-        return path
-
-    return take
-
-
-@pytest.fixture
-def second_page(browser: Any) -> Iterator[Any]:
-    """Another person's page: its own browser context, so its own session."""
-    context = browser.new_context()
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()

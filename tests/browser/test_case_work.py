@@ -9,14 +9,14 @@ through htmx, so each one waits for what the step's reload brings (a message, a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from supportdesk.cases.models import Case, CaseEvent, CaseRating, Resolution, Status
 from supportdesk.people.models import Membership, Team
-from tests.factories import PASSWORD, MembershipFactory, RecordFactory, UserFactory, quote_question
+from tests.browser.flows import log_in, message
+from tests.factories import MembershipFactory, RecordFactory, UserFactory, quote_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,30 +36,6 @@ def case() -> Case:
     return quote_question(rita, record)
 
 
-@pytest.fixture
-def agent_page(browser: Any) -> Iterator[Any]:
-    """A second person's page: its own browser context, so its own session."""
-    context = browser.new_context()
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def log_in(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
-    page.wait_for_url(re.compile(r"/$"))
-
-
-def message(page: Any, text: str) -> None:
-    """Wait for the flash message a finished action leaves on the reloaded case page."""
-    page.locator(".messages").get_by_text(text).wait_for()
-
-
 def status_badge(page: Any) -> str:
     return page.locator(".case-header .status").inner_text()
 
@@ -73,10 +49,10 @@ def fresh(case: Case) -> Case:
 
 
 def test_an_agent_takes_asks_and_closes_and_the_requester_answers_and_rates(
-    page, agent_page, live_server, case
+    page, second_page, live_server, case
 ):
     case_url = f"{live_server.url}{case.get_absolute_url()}"
-    rita, dan = page, agent_page
+    rita, dan = page, second_page
 
     # Dan takes the case from the Deal Desk queue.
     log_in(dan, live_server, "dan")

@@ -9,7 +9,7 @@ import pytest
 
 from supportdesk.cases.models import Case
 from supportdesk.people.models import Membership, Team
-from tests.browser.test_case_work import log_in
+from tests.browser.flows import log_in
 from tests.factories import MembershipFactory, RecordFactory, UserFactory, quote_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

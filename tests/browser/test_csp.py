@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from supportdesk.cases import actions
 from supportdesk.people.models import Membership, Team
-from tests.factories import PASSWORD, MembershipFactory, RecordFactory, UserFactory, quote_question
+from tests.browser.flows import log_in
+from tests.factories import MembershipFactory, RecordFactory, UserFactory, quote_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,11 +42,7 @@ def test_main_pages_run_without_csp_violations(
     )
     page.on("pageerror", lambda error: violations.append(str(error)))
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("dan")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
-    page.wait_for_url(re.compile(r"/$"))
+    log_in(page, live_server, "dan")
 
     page.goto(f"{live_server.url}/cases/{number}/")
     composer = page.locator("textarea[data-mention-url]").first

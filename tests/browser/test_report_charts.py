@@ -11,7 +11,8 @@ import pytest
 
 from supportdesk.cases import actions
 from supportdesk.people.models import Membership, Team
-from tests.factories import PASSWORD, MembershipFactory, RecordFactory, UserFactory, quote_question
+from tests.browser.flows import log_in
+from tests.factories import MembershipFactory, RecordFactory, UserFactory, quote_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +25,6 @@ def dan_with_a_case() -> str:
     case = quote_question(rita, RecordFactory(owner=rita, external_id="006CHART"))
     actions.take_case(case, agent=dan)
     return case.number
-
-
-def log_in(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_charts_are_drawn_above_their_tables_and_a_bar_opens_its_cases(

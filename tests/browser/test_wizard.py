@@ -7,7 +7,8 @@ import re
 import pytest
 
 from supportdesk.cases.models import Case, Status
-from tests.factories import PASSWORD, RecordFactory, UserFactory
+from tests.browser.flows import log_in
+from tests.factories import RecordFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,14 +18,6 @@ def rep_with_opportunity():
     rep = UserFactory(username="rita", first_name="Rita", last_name="Rep")
     record = RecordFactory(owner=rep, name="Acme Corp — FY27 Renewal", external_id="006E2E")
     return rep, record
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_rep_requests_support_goes_back_without_losing_input_and_submits(
