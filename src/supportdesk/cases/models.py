@@ -293,6 +293,18 @@ class Case(models.Model):
                 name="case_queue_sla",
                 condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
             ),
+            # …and one team's queue (My Teams' Queue for a member of one team): the team's
+            # cases in that order from the first row, where the index above, read for one
+            # team, made SQLite sort the team's whole queue (21 ms at 1M cases, now 2).
+            models.Index(
+                models.F("team_id"),
+                models.F("sla_stage").desc(),
+                models.F("priority_rank").desc(),
+                models.F("sla_due"),
+                models.F("id").desc(),
+                name="case_team_queue_sla",
+                condition=models.Q(status__in=OPEN_STATUSES, owner__isnull=True),
+            ),
             models.Index(
                 fields=["sla_check_at"],
                 name="case_sla_check",
@@ -322,7 +334,10 @@ class CaseWatcher(models.Model):
         Case, on_delete=models.CASCADE, related_name="watcher_links", db_index=False
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watcher_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="watcher_links",
+        db_index=False,  # casewatcher_user_case
     )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -331,6 +346,9 @@ class CaseWatcher(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="casewatcher_unique")]
+        # The access rule reads a user's watched case ids (queries._through_others) from this
+        # index alone: a busy requester watches tens of thousands of cases.
+        indexes = [models.Index(fields=["user", "case"], name="casewatcher_user_case")]
 
     def __str__(self) -> str:
         return f"{self.user} watches {self.case_id}"
