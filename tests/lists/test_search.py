@@ -210,3 +210,20 @@ def test_a_broad_search_keeps_internal_notes_to_the_team(
     assert found(login(admin_user), "pangolin") == expected
     assert found(login(rep), "pangolin") == []
     assert found(login(other_rep), "pangolin") == []
+
+
+def test_a_broad_search_counts_its_matches_only_up_to_its_cap(
+    login, rep, opportunity, acme, broad, monkeypatch
+):
+    monkeypatch.setattr("supportdesk.search.queries.BROAD_COUNT_CAP", 2)
+    for i in (1, 2):
+        make_case(rep, opportunity, subject=f"Zanzibar {i}", description="x")
+    client = login(rep)
+    page = client.get("/cases/", {"view": "my-requests", "f": "1", "q": "zanzibar"})
+    assert b"<strong>2+</strong> cases" in page.content
+    assert len(numbers(page)) == 3  # the page itself lists every match
+    body = client.get("/api/v1/cases", {"q": "zanzibar"}).json()
+    assert (body["count"], body["count_exact"], len(body["items"])) == (2, False, 3)
+    # A search that is not broad counts exactly, as any list does.
+    exact = client.get("/api/v1/cases", {"q": "quokka"}).json()
+    assert (exact["count"], exact["count_exact"]) == (1, True)

@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from supportdesk.cases.models import Case
 from supportdesk.lists.columns import COLUMNS, SortKey, sort_param
+from supportdesk.search.queries import count_cap
 
 COUNT_CAP = 10_000
 NEXT, PREVIOUS = "n", "p"
@@ -182,7 +183,8 @@ def in_order(
 
 
 def capped_count(cases: QuerySet[Case], cap: int | None = None) -> tuple[int, bool]:
-    """(count, exact): counts at most cap + 1 rows, so a huge list costs what 10,001 cost."""
-    cap = COUNT_CAP if cap is None else cap
+    """(count, exact): counts at most cap + 1 rows, so a huge list costs what 10,001 cost
+    (a broad search: what 501 cost, `search.queries.count_cap`)."""
+    cap = cap if cap is not None else count_cap(cases) or COUNT_CAP
     counted = cases.order_by().values("pk")[: cap + 1].count()
     return min(counted, cap), counted <= cap

@@ -26,6 +26,8 @@ from supportdesk.search.documents import CONFIG, SQLITE_COLUMNS, TABLE
 
 MAX_TERMS = 12
 BROAD = 5_000  # more matching documents than this: newest first rather than ranked
+BROAD_COUNT_CAP = 500
+BROAD_MARK = "search_is_broad"  # an alias (never selected) on a broad search's queryset
 TERM = re.compile(r'"([^"]*)"|(\S+)')
 # Ranks are integers (exact in cursors): bm25/ts_rank × SCALE keeps the tiny scores of a
 # small index apart (bm25 floors a term found in most documents at 1e-6); an exact case
@@ -216,8 +218,15 @@ class Rank(_SearchSQL):
 
 
 class InIndex(Expression):
-    """The case is among the matching documents (a set of ids: no join, no ranking), for
-    searches matching so many cases that the list shows them newest first."""
+    """The case's document matches, without ranking, for searches matching so many cases
+    that the list shows them newest first.
+
+    SQLite: the case is among the matching ids (FTS5 lists them in one pass; looking up one
+    document costs far more). PostgreSQL: the case's own document, read by its id, matches —
+    a probe per case the list reaches, so a page costs its list's cost plus a few hundred
+    probes, where the set of ids would be every match in the index (a quarter of a million
+    for a common word at 1M cases: 0.5–1.5 s a page).
+    """
 
     conditional = True
 
@@ -235,24 +244,34 @@ class InIndex(Expression):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         pk, _ = compiler.compile(self.sources[0])
         team, _ = compiler.compile(self.sources[1])
-        if connection.vendor == "sqlite":
-            every, public = [_fts5(self.terms)], [_fts5(self.terms, PUBLIC_COLUMNS)]
-            where = f"{TABLE} MATCH %s"
-            public_where = where
-        else:
-            query, params = _tsquery(self.terms)
-            every, public = params, [*params, *params]
-            where = f"everything @@ {query}"
-            public_where = f"{where} AND document @@ {query}"
-        ids = f"{pk} IN (SELECT rowid FROM {TABLE} WHERE {{}})"  # noqa: S608
+        if connection.vendor != "sqlite":
+            return self.probe(pk, team)
+        every, public = [_fts5(self.terms)], [_fts5(self.terms, PUBLIC_COLUMNS)]
+        ids = f"{pk} IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s)"  # noqa: S608
         if self.scope.all_notes:
-            return ids.format(where), every
+            return ids, every
         if not self.scope.team_ids:
-            return ids.format(public_where), public
+            return ids, public
         ids_of_teams = list(self.scope.team_ids)
         teams = f"{team} IN ({', '.join(['%s'] * len(ids_of_teams))})"
-        sql = f"({ids.format(where)} AND ({teams} OR {ids.format(public_where)}))"
+        sql = f"({ids} AND ({teams} OR {ids}))"
         return sql, [*every, *ids_of_teams, *public]
+
+    def probe(self, pk: str, team: str) -> tuple[str, list[Any]]:
+        """PostgreSQL: a function per case (search/migrations/0002 says why not inline SQL)."""
+        query, params = _tsquery(self.terms)
+        if self.scope.all_notes or not self.scope.team_ids:
+            with_notes, teams_params = ("TRUE" if self.scope.all_notes else "FALSE"), []
+        else:
+            teams_params = list(self.scope.team_ids)
+            with_notes = f"{team} IN ({', '.join(['%s'] * len(teams_params))})"
+        return f"search_case_matches({pk}, {query}, {with_notes})", [*params, *teams_params]
+
+
+def count_cap(cases: QuerySet[Case]) -> int | None:
+    """How far a list's count goes: BROAD_COUNT_CAP for a broad search ("500+ cases": counting
+    further would read that many more matches), None (the lists' own cap) otherwise."""
+    return BROAD_COUNT_CAP if BROAD_MARK in cases.query.annotations else None
 
 
 def broad(terms: Terms, *, using: str = "default") -> bool:
@@ -281,7 +300,8 @@ def search_cases(cases: QuerySet[Case], text: str, *, user: AbstractBaseUser) ->
         return cases.none().annotate(search_rank=Value(0, output_field=BigIntegerField()))
     scope = Scope.of(user)
     if broad(terms, using=cases.db):
-        return cases.filter(InIndex(terms, scope)).annotate(search_rank=F("pk"))
+        newest_first = cases.filter(InIndex(terms, scope)).alias(**{BROAD_MARK: Value(True)})
+        return newest_first.annotate(search_rank=F("pk"))
     # `isnull=False` makes the join to the document an inner one, which the database can
     # start from (the full-text index), instead of a left join it would have to probe per case.
     matching = cases.filter(search_index__isnull=False).filter(Matches(terms, scope))
