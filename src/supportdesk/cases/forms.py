@@ -447,14 +447,13 @@ def _plain_text(value: Any) -> str:
 
 
 class CommentForm(ActionForm):
-    """The composer: a comment (or a team member's internal note) with files."""
+    """The composer: a comment (or a team member's internal note) with files. Its inputs,
+    with their attributes, are written out in cases/_composer.html."""
 
     body = forms.CharField(
         label="Comment",
         max_length=COMMENT_MAX,
-        widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": "Write a comment… @username to mention someone"}
-        ),
+        widget=forms.Textarea,
         error_messages={"required": "Write a comment."},
     )
     internal = forms.BooleanField(
@@ -469,7 +468,6 @@ class CommentForm(ActionForm):
         super().__init__(*args, **kwargs)
         if Action.INTERNAL_NOTE not in allowed_actions(self.user, self.case):
             del self.fields["internal"]
-        self.fields["body"].widget.attrs["data-mention-url"] = mention_url(self.case)
 
 
 class AttachmentsForm(ActionForm):
