@@ -29,10 +29,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
-from django.utils.translation import get_language
 
-from supportdesk.cases.display.formatting import format_answer, person
+from supportdesk.cases.display.formatting import day_label, format_answer, person
 from supportdesk.cases.models import Case, SlaStage, Status
 from supportdesk.catalog.models import RequestType, SubRequest
 from supportdesk.lists.models import RecentView
@@ -86,29 +84,15 @@ def _field(path: str) -> Expr:
     return lambda user: F(path)
 
 
-def _month_abbreviations() -> tuple[str, ...]:
-    """The months "Jan" … "Dec" in the active language, as the `M` of a date format writes them."""
-    language = get_language()
-    names = _MONTHS.get(language)
-    if names is None:
-        names = _MONTHS[language] = ("", *(str(MONTHS_3[m]).title() for m in range(1, 13)))
-    return names
-
-
-_MONTHS: dict[str | None, tuple[str, ...]] = {}
-
-
 def _when(value: dt.datetime | dt.date | None) -> Cell:
     """`date_format(…, "j M Y, H:i")` (or "j M Y" for a date), written directly: a list page
     shows a hundred of these."""
     if value is None:
         return Cell()
-    month = _month_abbreviations()
     if isinstance(value, dt.datetime):
         local = timezone.localtime(value)
-        day = f"{local.day} {month[local.month]} {local.year:04d}"
-        return Cell(f"{day}, {local.hour:02d}:{local.minute:02d}", time=value)
-    return Cell(f"{value.day} {month[value.month]} {value.year:04d}", time=value)
+        return Cell(f"{day_label(local)}, {local.hour:02d}:{local.minute:02d}", time=value)
+    return Cell(day_label(value), time=value)
 
 
 def _text(value: Any) -> Cell:
