@@ -227,3 +227,24 @@ def test_a_broad_search_counts_its_matches_only_up_to_its_cap(
     # A search that is not broad counts exactly, as any list does.
     exact = client.get("/api/v1/cases", {"q": "quokka"}).json()
     assert (exact["count"], exact["count_exact"]) == (1, True)
+
+
+@pytest.mark.parametrize("who", ["deal_desk_agent", "admin_user", "rep"])
+def test_a_broad_search_pages_newest_first_both_ways(request, who, rep, opportunity, acme, broad):
+    """Team members and admins walk the index in id order (SQLite), others their own cases:
+    either way the pages are the matches newest first, forwards and back, each once."""
+    user = request.getfixturevalue(who)
+    made = copies(acme, 11, subject=lambda i: f"Zanzibar #{i}")
+    index_cases(Case.objects.filter(pk__in=[c.pk for c in made]))
+    cases = cases_matching(user, parse_filters({"q": "zanzibar"}, user=user).filters)
+    sort = [SortKey(COLUMNS["relevance"], True)]
+    pages, cursor = [], None
+    while True:
+        page = keyset_page(cases, sort=sort, user=user, cursor=cursor, size=5)
+        pages.append([c.pk for c in page.items])
+        if not (cursor := page.next_cursor):
+            break
+    newest_first = sorted([acme.pk, *(c.pk for c in made)], reverse=True)
+    assert [pk for page in pages for pk in page] == newest_first
+    back = keyset_page(cases, sort=sort, user=user, cursor=page.previous_cursor, size=5)
+    assert [c.pk for c in back.items] == pages[-2]

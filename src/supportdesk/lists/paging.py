@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from supportdesk.cases.models import Case
 from supportdesk.lists.columns import COLUMNS, SortKey, sort_param
-from supportdesk.search.queries import count_cap
+from supportdesk.search.queries import count_cap, is_broad
 
 COUNT_CAP = 10_000
 NEXT, PREVIOUS = "n", "p"
@@ -48,14 +48,23 @@ class _Key:
     descending: bool
 
 
-def _keys(sort: list[SortKey]) -> list[_Key]:
+def _keys(sort: list[SortKey], cases: QuerySet[Case] | None = None) -> list[_Key]:
     keys = [
         _Key(f"_sort{i}", k.column.kind, k.column.nullable, k.descending)
         for i, k in enumerate(sort)
     ]
-    if not sort or sort[-1].column is not COLUMNS["number"]:
+    if not sort or not _unique(sort[-1], cases):
         keys.append(_Key("pk", "int", False, sort[0].descending if sort else True))
     return keys
+
+
+def _unique(key: SortKey, cases: QuerySet[Case] | None) -> bool:
+    """Whether the key alone orders the cases (no tie to break by id): the number, and a broad
+    search's relevance (the case id; SQLite's full-text index lists it in order only if it is
+    the whole ORDER BY)."""
+    return key.column is COLUMNS["number"] or (
+        key.column is COLUMNS["relevance"] and cases is not None and is_broad(cases)
+    )
 
 
 def _order(key: _Key, *, backwards: bool) -> OrderBy:
@@ -145,7 +154,7 @@ def keyset_page(
     size: int,
 ) -> CasePage:
     """One page of `cases` in `sort` order, after (or before) `cursor`; one query."""
-    keys, signature = _keys(sort), sort_param(sort)
+    keys, signature = _keys(sort, cases), sort_param(sort)
     cases = cases.annotate(
         **{key.name: k.column.expression(user) for key, k in zip(keys, sort, strict=False)}
     )
@@ -175,7 +184,7 @@ def in_order(
     cases: QuerySet[Case], *, sort: list[SortKey], user: AbstractBaseUser
 ) -> QuerySet[Case]:
     """All of `cases` in the list's order, as its pages show them (for the CSV export)."""
-    keys = _keys(sort)
+    keys = _keys(sort, cases)
     cases = cases.annotate(
         **{key.name: k.column.expression(user) for key, k in zip(keys, sort, strict=False)}
     )
