@@ -98,15 +98,16 @@ def test_a_real_worker_turns_readyz_green(client, tmp_path):
         "LOG_LEVEL": "WARNING",
     }
     worker = start_worker(env, tmp_path / "worker.log")
+    # Generous: a worker starting beside a full parallel suite once took over 30 s in CI.
     try:
         wait_until(
-            lambda: client.get("/readyz").status_code == 200, timeout=30, what="readyz to be 200"
+            lambda: client.get("/readyz").status_code == 200, timeout=90, what="readyz to be 200"
         )
         wait_until(
             lambda: Schedule.objects.filter(
                 name="worker.heartbeat", last_run_at__isnull=False
             ).exists(),
-            timeout=30,
+            timeout=90,
             what="the heartbeat job to run",
         )
     finally:
