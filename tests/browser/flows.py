@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.factories import PASSWORD
 
@@ -27,6 +28,27 @@ def log_in(page: Any, live_server: Any, username: str) -> None:
 def message(page: Any, text: str) -> None:
     """Wait for the flash message a finished action leaves on the reloaded page."""
     page.locator(".messages").get_by_text(text).wait_for()
+
+
+def suggest_mentions(page: Any, field: str, text: str, *, attempts: int = 3) -> None:
+    """Type `text` (an "@" and the start of a name) into `field` and wait for the suggestions.
+
+    The page asks once per pause in typing and shows nothing if that one request fails, as a
+    person would type on; on a saturated CI machine a request can, so type the last letter
+    again before giving up.
+    """
+    box = page.locator(field)
+    box.press_sequentially(text)
+    options = page.locator(".mention-menu [role=option]")
+    for attempt in range(attempts):
+        try:
+            options.first.wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            box.press("Backspace")
+            box.press_sequentially(text[-1])
 
 
 def catalog_team_kind_pairs() -> list[tuple[str, str]]:
