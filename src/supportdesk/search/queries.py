@@ -82,6 +82,12 @@ class Scope:
         return cls(bool(user.is_staff), () if user.is_staff else tuple(team_ids_of(user)))
 
 
+def _in_teams(team: str, scope: Scope) -> tuple[str, list[int]]:
+    """SQL for "the case's team (column `team`) is one of the user's teams", and its params."""
+    ids = list(scope.team_ids)
+    return f"{team} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
 def _fts5(terms: Terms, columns: tuple[str, ...] | None = None) -> str:
     """An FTS5 query: every term as a quoted phrase (nothing in it is syntax), all required."""
     phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms.items)
@@ -126,8 +132,7 @@ class _SearchSQL(Expression):
         return document, pk, team
 
     def _teams(self, team: str) -> tuple[str, list[int]]:
-        ids = list(self.scope.team_ids)
-        return f"{team} IN ({', '.join(['%s'] * len(ids))})", ids
+        return _in_teams(team, self.scope)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         document, pk, team = self._parts(compiler, connection)
@@ -252,8 +257,7 @@ class InIndex(Expression):
             return ids, every
         if not self.scope.team_ids:
             return ids, public
-        ids_of_teams = list(self.scope.team_ids)
-        teams = f"{team} IN ({', '.join(['%s'] * len(ids_of_teams))})"
+        teams, ids_of_teams = _in_teams(team, self.scope)
         sql = f"({ids} AND ({teams} OR {ids}))"
         return sql, [*every, *ids_of_teams, *public]
 
@@ -263,8 +267,7 @@ class InIndex(Expression):
         if self.scope.all_notes or not self.scope.team_ids:
             with_notes, teams_params = ("TRUE" if self.scope.all_notes else "FALSE"), []
         else:
-            teams_params = list(self.scope.team_ids)
-            with_notes = f"{team} IN ({', '.join(['%s'] * len(teams_params))})"
+            with_notes, teams_params = _in_teams(team, self.scope)
         return f"search_case_matches({pk}, {query}, {with_notes})", [*params, *teams_params]
 
 
