@@ -20,6 +20,7 @@ from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from supportdesk.cases.display.formatting import person_name
 from supportdesk.cases.models import Priority, Resolution, Status, format_number
 from supportdesk.lists.columns import Column
 from supportdesk.lists.paging import in_order
@@ -53,16 +54,12 @@ def _day(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _person(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
-
-
 def _labelled(display_name: str | None, name: str | None) -> str:
     return display_name or name or ""
 
 
 def _owner(first: str | None, last: str | None, username: str | None, team: str) -> str:
-    return _person(first or "", last or "", username) if username else f"{team} queue"
+    return person_name(first or "", last or "", username) if username else f"{team} queue"
 
 
 # key → (the values it reads, how they become the cell). Others: the column's own expression.
@@ -77,7 +74,7 @@ SPECS: dict[str, tuple[tuple[str, ...], Callable[..., str]]] = {
     "owner": (("owner__first_name", "owner__last_name", "owner__username", "team__name"), _owner),
     "requester": (
         ("requester__first_name", "requester__last_name", "requester__username"),
-        _person,
+        person_name,
     ),
     "record": (("record__name",), _plain),
     "record_kind": (("record__kind",), _label(Kind.choices)),

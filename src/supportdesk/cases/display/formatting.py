@@ -196,6 +196,11 @@ def person(user: AbstractBaseUser | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def person_name(first: str, last: str, username: str) -> str:
+    """`person(user)` from a row's first name, last name and username (no User object)."""
+    return f"{first} {last}".strip() or username
+
+
 def attribute_rows(attributes: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return [(humanize_key(k), format_attribute(k, v)) for k, v in (attributes or {}).items()]
 
@@ -208,7 +213,7 @@ def user_names(usernames: Iterable[str]) -> dict[str, str]:
     rows = get_user_model().objects.filter(username__in=wanted)
     # `person(user)` from plain rows: User instances would cost twice the time.
     return {
-        username: f"{first} {last}".strip() or username
+        username: person_name(first, last, username)
         for username, first, last in rows.values_list("username", "first_name", "last_name")
     }
 

@@ -17,6 +17,7 @@ from supportdesk.cases.display.formatting import (
     attachment_link,
     day_label,
     person,
+    person_name,
     snapshot_rows,
     user_names,
 )
@@ -155,7 +156,7 @@ def case_page(
         "feed_page": feed_page,
         "has_older": has_older,
         "seen": max((e.pk for e in events), default=None) if feed_page == 1 else None,
-        "watchers": [f"{first} {last}".strip() or name for name, first, last in watchers],
+        "watchers": [person_name(first, last, name) for name, first, last in watchers],
         "other_cases": others[:RELATED_CASES],
         "more_other_cases": len(others) > RELATED_CASES,
         "primary_actions": primary + linked.primary,
