@@ -14,6 +14,7 @@ from supportdesk.lists import paging
 from supportdesk.lists.columns import COLUMNS, Catalog, SortKey
 from supportdesk.lists.models import RecentView
 from supportdesk.lists.paging import CursorInvalid, _keys, _order, capped_count, keyset_page
+from tests.conftest import team
 from tests.lists.conftest import a_case, copies, days_ago, link, numbers
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,11 @@ def tied(rep, opportunity, deal_desk_agent):
     return [template, *made]
 
 
-def walk(cases, sort, user, size):
+def walk(cases, sort, user, size, teams=None):
     """Every page forwards, then every page backwards from the last one."""
     forwards, pages, cursor = [], [], None
     while True:
-        page = keyset_page(cases, sort=sort, user=user, cursor=cursor, size=size)
+        page = keyset_page(cases, sort=sort, user=user, cursor=cursor, size=size, teams=teams)
         pages.append(page)
         forwards += [c.pk for c in page.items]
         if page.next_cursor is None:
@@ -56,7 +57,9 @@ def walk(cases, sort, user, size):
     backwards, page = list(pages[-1].items), pages[-1]
     backwards = [c.pk for c in page.items]
     while page.previous_cursor is not None:
-        page = keyset_page(cases, sort=sort, user=user, cursor=page.previous_cursor, size=size)
+        page = keyset_page(
+            cases, sort=sort, user=user, cursor=page.previous_cursor, size=size, teams=teams
+        )
         backwards = [c.pk for c in page.items] + backwards
     return forwards, backwards
 
@@ -96,6 +99,24 @@ def test_compound_sorts_page_correctly(tied, rep, tokens):
     cases = Case.objects.all()
     forwards, backwards = walk(cases, sort, rep, size=3)
     assert forwards == backwards == one_query_order(cases, sort, rep)
+
+
+@pytest.mark.parametrize(
+    "tokens", [("-sla", "-priority", "sla_due"), ("-created_at",), ("owner", "-closed_at")]
+)
+def test_a_list_of_several_teams_pages_as_one_query_orders_it(tied, rep, tokens):
+    """SQLite takes such a page from each team's first rows (`paging._per_team`)."""
+    billing = team("Billing")
+    Case.objects.filter(pk__in=[c.pk for c in tied[::3]]).update(team=billing)
+    other = a_case(rep, tied[0].record, team=team("Sales Operations"))
+    teams = (tied[1].team_id, billing.pk)
+    catalog = Catalog()
+    sort = [SortKey(catalog.column(t.lstrip("-")), t.startswith("-")) for t in tokens]
+    cases = Case.objects.filter(team_id__in=teams)
+    expected = one_query_order(cases, sort, rep)
+    forwards, backwards = walk(cases, sort, rep, size=4, teams=teams)
+    assert forwards == backwards == expected
+    assert len(expected) == len(tied) and other.pk not in expected
 
 
 def test_a_case_added_meanwhile_does_not_shift_the_next_page(tied, rep):

@@ -209,7 +209,14 @@ def api_page(
 ) -> tuple[Page, dict[str, Any]]:
     """One keyset page of `cases` in the listing's sort, and the page's links and count."""
     try:
-        page = keyset_page(cases, sort=listing.sort, user=request.auth, cursor=cursor, size=limit)
+        page = keyset_page(
+            cases,
+            sort=listing.sort,
+            user=request.auth,
+            cursor=cursor,
+            size=limit,
+            teams=listing.filters.team_ids,
+        )
     except CursorInvalid as invalid:
         raise FieldErrors({"cursor": [str(invalid)]}) from None
     count, exact = capped_count(cases)

@@ -465,7 +465,14 @@ def _paged(
     cursor = request.GET.get("cursor")
     shown = cases.only(*loads_of(listing.columns))  # not the rest of the rows and joins
     try:
-        page = keyset_page(shown, sort=listing.sort, user=user, cursor=cursor, size=size)
+        page = keyset_page(
+            shown,
+            sort=listing.sort,
+            user=user,
+            cursor=cursor,
+            size=size,
+            teams=listing.filters.team_ids,
+        )
     except CursorInvalid as invalid:
         errors["cursor"] = [str(invalid)]
         page = CasePage([], None, None)
