@@ -14,6 +14,15 @@ writes. Writes outside the services (the admin, raw SQL, bench data) are repaire
 
 Set-based: one statement builds the documents of any set of cases (a queryset), so a record
 rename re-indexes its cases in one go and a bulk load indexes a million cases in one pass.
+
+Beside the text, each document holds who reaches the case other than through a team
+(`ACCESS`): a token `u<user id>` for its requester, its watchers, its record's owner and the
+users the record is shared with for editing — the access rule's terms for someone in no team
+(`cases.queries`). A broad search by such a user asks the index for the words and their own
+token together, so it reads their matching cases only, not every match. These tokens change
+with rows no search service writes (watchers, shares, record owners), so triggers keep them,
+in the same transaction, whoever writes (migration search/0003). Nobody's words match them:
+searches name the text columns (SQLite), or they sit in a column of their own (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -30,6 +39,35 @@ from supportdesk.records.models import Record
 TABLE = "search_case_index"
 SQLITE_COLUMNS = ("number", "subject", "description", "comments", "record", "requester", "notes")
 CONFIG = "english"
+ACCESS = "access"  # the column of the users' tokens (SQLite: after SQLITE_COLUMNS)
+
+
+def access_token(user_id: int) -> str:
+    return f"u{user_id}"
+
+
+def access_text(case: str, *, agg: str) -> str:
+    """SQL: the access tokens of the case row aliased `case`, space-separated (`agg`: the
+    database's string aggregate, `group_concat` or `string_agg`). Mirrors the terms of
+    `cases.queries` that need no team: requester, watcher, record owner, edit share."""
+    return (
+        f"'u' || {case}.requester_id"  # noqa: S608 -- fixed SQL
+        " || COALESCE((SELECT ' u' || r.owner_id FROM records_record r"
+        f" WHERE r.id = {case}.record_id AND r.owner_id IS NOT NULL), '')"
+        f" || COALESCE((SELECT ' ' || {agg}('u' || w.user_id, ' ') FROM cases_casewatcher w"
+        f" WHERE w.case_id = {case}.id), '')"
+        f" || COALESCE((SELECT ' ' || {agg}('u' || s.user_id, ' ') FROM records_recordshare s"
+        f" WHERE s.record_id = {case}.record_id AND s.level = 'edit'"
+        " AND s.user_id IS NOT NULL), '')"
+    )
+
+
+def sqlite_access(case: str) -> str:
+    return access_text(case, agg="group_concat")
+
+
+def postgresql_access(case: str) -> str:
+    return f"to_tsvector('simple', {access_text(case, agg='string_agg')})"
 
 
 def _tables() -> dict[str, str]:
@@ -51,12 +89,12 @@ def _sqlite(ids: str) -> list[str]:
     )
     return [
         f"DELETE FROM {TABLE} WHERE rowid IN ({ids})",  # noqa: S608
-        f"INSERT INTO {TABLE} (rowid, {', '.join(SQLITE_COLUMNS)}) "  # noqa: S608
+        f"INSERT INTO {TABLE} (rowid, {', '.join(SQLITE_COLUMNS)}, {ACCESS}) "  # noqa: S608
         "SELECT c.id, printf('%%08d %%d', c.id, c.id), c.subject, c.description, "
         f"{comments.format(internal=0)}, "
         "COALESCE(r.name || ' ' || r.external_id, ''), "
         "u.first_name || ' ' || u.last_name || ' ' || u.username, "
-        f"{comments.format(internal=1)} "
+        f"{comments.format(internal=1)}, {sqlite_access('c')} "
         f"FROM {t['case']} c LEFT JOIN {t['record']} r ON r.id = c.record_id "
         f"JOIN {t['user']} u ON u.id = c.requester_id WHERE c.id IN ({ids})",
     ]
@@ -85,14 +123,15 @@ def _postgresql(ids: str) -> list[str]:
         )
     )
     return [
-        f"INSERT INTO {TABLE} (rowid, document, everything) "  # noqa: S608
-        "SELECT id, document, document || notes FROM ("
+        f"INSERT INTO {TABLE} (rowid, document, everything, {ACCESS}) "  # noqa: S608
+        "SELECT id, document, document || notes, access FROM ("
         f"SELECT c.id, {document} AS document, "
-        f"{vector(comments.format(internal='true'), 'D')} AS notes "
+        f"{vector(comments.format(internal='true'), 'D')} AS notes, "
+        f"{postgresql_access('c')} AS access "
         f"FROM {t['case']} c LEFT JOIN {t['record']} r ON r.id = c.record_id "
         f"JOIN {t['user']} u ON u.id = c.requester_id WHERE c.id IN ({ids})) d "
-        "ON CONFLICT (rowid) DO UPDATE "
-        "SET document = EXCLUDED.document, everything = EXCLUDED.everything"
+        "ON CONFLICT (rowid) DO UPDATE SET document = EXCLUDED.document, "
+        f"everything = EXCLUDED.everything, {ACCESS} = EXCLUDED.{ACCESS}"
     ]
 
 

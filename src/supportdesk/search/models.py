@@ -4,9 +4,11 @@ The table is the database's own full-text index, made by this app's migrations, 
 is unmanaged and only lets the ORM join a case to its document (`Case.search_index`):
 
 - SQLite: an FTS5 table (`rowid` = the case id) with a column per source: number, subject,
-  description, comments, record, requester, notes (internal notes). bm25 ranks.
+  description, comments, record, requester, notes (internal notes), and `access` (who
+  reaches the case other than through a team, `search.documents.ACCESS`). bm25 ranks.
 - PostgreSQL: `rowid` (the case id), `document` (tsvector of what anyone who sees the case may
-  read) and `everything` (the same plus the internal notes), GIN-indexed. ts_rank ranks.
+  read), `everything` (the same plus the internal notes) and `access`, the last two
+  GIN-indexed. ts_rank ranks.
 
 No foreign key on PostgreSQL, so flushing the cases in tests never trips over it; a document
 whose case is gone matches nothing (every search joins the case), and the next indexing of

@@ -22,7 +22,7 @@ from django.db.models import BigIntegerField, BooleanField, Expression, F, Query
 
 from supportdesk.cases.models import Case, parse_number
 from supportdesk.people.queries import team_ids_of
-from supportdesk.search.documents import CONFIG, SQLITE_COLUMNS, TABLE
+from supportdesk.search.documents import ACCESS, CONFIG, SQLITE_COLUMNS, TABLE, access_token
 
 MAX_TERMS = 12
 BROAD = 5_000  # more matching documents than this: newest first rather than ranked
@@ -88,10 +88,11 @@ def _in_teams(team: str, scope: Scope) -> tuple[str, list[int]]:
     return f"{team} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
-def _fts5(terms: Terms, columns: tuple[str, ...] | None = None) -> str:
-    """An FTS5 query: every term as a quoted phrase (nothing in it is syntax), all required."""
+def _fts5(terms: Terms, columns: tuple[str, ...] = SQLITE_COLUMNS) -> str:
+    """An FTS5 query: every term as a quoted phrase (nothing in it is syntax), all required,
+    in these columns (never the access tokens)."""
     phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms.items)
-    return f"{{{' '.join(columns)}}} : ({phrases})" if columns else phrases
+    return f"{{{' '.join(columns)}}} : ({phrases})"
 
 
 def _tsquery(terms: Terms) -> tuple[str, list[str]]:
@@ -193,7 +194,7 @@ class Rank(_SearchSQL):
     def sqlite(self, fts: str, pk: str, team: str) -> tuple[str, list[Any]]:
         def bm25(notes: bool) -> str:
             weights = [WEIGHTS[c] if c != "notes" or notes else 0.0 for c in SQLITE_COLUMNS]
-            return f"bm25({fts}, {', '.join(str(w) for w in weights)})"
+            return f"bm25({fts}, {', '.join(str(w) for w in weights)}, 0.0)"  # 0: access
 
         params: list[Any] = []
         if self.scope.all_notes:
@@ -222,15 +223,41 @@ class Rank(_SearchSQL):
         )
 
 
-class InIndex(Expression):
-    """The case's document matches, without ranking, for searches matching so many cases
-    that the list shows them newest first.
+class OwnMatches(_SearchSQL):
+    """For someone in no team: the case's public document matches, and names them among
+    those who reach it (`documents.ACCESS`: requester, watcher, record owner or editor).
 
-    SQLite: the case is among the matching ids (FTS5 lists them in one pass; looking up one
-    document costs far more). PostgreSQL: the case's own document, read by its id, matches —
-    a probe per case the list reaches, so a page costs its list's cost plus a few hundred
-    probes, where the set of ids would be every match in the index (a quarter of a million
-    for a common word at 1M cases: 0.5–1.5 s a page).
+    The access rule still applies (`cases_visible_to`); this lets the full-text index read
+    only the user's own matching cases, where the words alone match a quarter of a million
+    for a common word at 1M cases and the rule would then be checked against each.
+    """
+
+    conditional = True
+
+    def __init__(self, terms: Terms, user_id: int) -> None:
+        super().__init__(terms, Scope(all_notes=False, team_ids=()), BooleanField())
+        self.token = access_token(user_id)
+
+    def sqlite(self, fts: str, pk: str, team: str) -> tuple[str, list[Any]]:
+        query = f'{_fts5(self.terms, PUBLIC_COLUMNS)} AND {ACCESS} : "{self.token}"'
+        return f"{fts} MATCH %s", [query]
+
+    def postgresql(self, index: str, pk: str, team: str) -> tuple[str, list[Any]]:
+        query, params = _tsquery(self.terms)
+        return (
+            f"({index}.{ACCESS} @@ to_tsquery('simple', %s) AND {index}.document @@ {query})",
+            [self.token, *params],
+        )
+
+
+class InIndex(Expression):
+    """PostgreSQL, for team members and admins: the case's document matches, without
+    ranking, for searches matching so many cases that the list shows them newest first.
+
+    The case's own document, read by its id, matches — a probe per case the list reaches, so
+    a page costs its list's cost plus a few hundred probes, where the set of ids would be
+    every match in the index (a quarter of a million for a common word at 1M cases: 0.5–1.5 s
+    a page). A function per case: search/migrations/0002 says why not inline SQL.
     """
 
     conditional = True
@@ -249,20 +276,6 @@ class InIndex(Expression):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         pk, _ = compiler.compile(self.sources[0])
         team, _ = compiler.compile(self.sources[1])
-        if connection.vendor != "sqlite":
-            return self.probe(pk, team)
-        every, public = [_fts5(self.terms)], [_fts5(self.terms, PUBLIC_COLUMNS)]
-        ids = f"{pk} IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s)"  # noqa: S608
-        if self.scope.all_notes:
-            return ids, every
-        if not self.scope.team_ids:
-            return ids, public
-        teams, ids_of_teams = _in_teams(team, self.scope)
-        sql = f"({ids} AND ({teams} OR {ids}))"
-        return sql, [*every, *ids_of_teams, *public]
-
-    def probe(self, pk: str, team: str) -> tuple[str, list[Any]]:
-        """PostgreSQL: a function per case (search/migrations/0002 says why not inline SQL)."""
         query, params = _tsquery(self.terms)
         if self.scope.all_notes or not self.scope.team_ids:
             with_notes, teams_params = ("TRUE" if self.scope.all_notes else "FALSE"), []
@@ -328,10 +341,14 @@ def search_cases(cases: QuerySet[Case], text: str, *, user: AbstractBaseUser) ->
     scope = Scope.of(user)
     if broad(terms, using=cases.db):
         cases = cases.alias(**{BROAD_MARK: Value(True)})
-        if connections[cases.db].vendor == "sqlite" and (scope.all_notes or scope.team_ids):
+        sqlite = connections[cases.db].vendor == "sqlite"
+        if not scope.all_notes and not scope.team_ids:
+            # In no team: the index reads the user's own matching cases (OwnMatches).
+            own = cases.filter(search_index__isnull=False).filter(OwnMatches(terms, user.pk))
+            return own.annotate(search_rank=IndexRowid() if sqlite else F("pk"))
+        if sqlite:
             # Walk the index's matches newest first (FTS5 gives them in rowid order) and stop
             # at the page: for those who see much of what matches, a page reads ~50 matches.
-            # Anyone else sees too few of them: their own cases are where to start from.
             in_order = cases.filter(search_index__isnull=False).filter(Matches(terms, scope))
             return in_order.annotate(search_rank=IndexRowid())
         return cases.filter(InIndex(terms, scope)).annotate(search_rank=F("pk"))

@@ -1,5 +1,5 @@
 """The search index of cases: an FTS5 table on SQLite, tsvectors with a GIN index on PostgreSQL
-(see search/models.py), filled with the documents of the cases there are."""
+(see search/models.py); 0003 fills it with the documents of the cases there are."""
 
 from django.db import migrations, models
 
@@ -19,10 +19,7 @@ def create(apps, schema_editor):
     statements = [FTS5] if schema_editor.connection.vendor == "sqlite" else POSTGRESQL
     for statement in statements:
         schema_editor.execute(statement)
-    from supportdesk.search.documents import index_cases  # the documents as built today
-
-    Case = apps.get_model("cases", "Case")
-    index_cases(Case.objects.using(schema_editor.connection.alias).all())
+    # The documents are built by 0003, which gave them the columns they have today.
 
 
 def drop(apps, schema_editor):
