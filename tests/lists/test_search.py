@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from supportdesk.cases.actions import add_comment, edit_case
 from supportdesk.cases.models import Case, Status
@@ -13,6 +13,7 @@ from supportdesk.lists.paging import keyset_page
 from supportdesk.lists.queries import cases_matching
 from supportdesk.people.services import user_upsert
 from supportdesk.records.services import record_upsert
+from supportdesk.search import queries
 from supportdesk.search.documents import index_cases
 from tests.factories import RecordFactory
 from tests.lists.conftest import copies, numbers
@@ -248,3 +249,23 @@ def test_a_broad_search_pages_newest_first_both_ways(request, who, rep, opportun
     assert [pk for page in pages for pk in page] == newest_first
     back = keyset_page(cases, sort=sort, user=user, cursor=page.previous_cursor, size=5)
     assert [c.pk for c in back.items] == pages[-2]
+
+
+def test_postgresql_takes_a_clearly_broad_search_from_its_estimate_without_counting(
+    rep, opportunity, acme, monkeypatch, django_assert_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner estimates; SQLite counts (cheaply, from FTS5)")
+    for i in range(30):
+        make_case(rep, opportunity, subject=f"Zanzibar {i}", description="x")
+    monkeypatch.setattr("supportdesk.search.queries.BROAD", 5)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_case_index")
+    monkeypatch.setattr("supportdesk.search.queries.BROAD_BY_ESTIMATE", 20)
+    with django_assert_num_queries(1):  # the EXPLAIN alone
+        assert queries.broad(queries.parse_terms("zanzibar"))
+    monkeypatch.setattr("supportdesk.search.queries.BROAD_BY_ESTIMATE", 1_000)
+    with django_assert_num_queries(2):  # not clear enough: counted
+        assert queries.broad(queries.parse_terms("zanzibar"))
+    with django_assert_num_queries(2):
+        assert not queries.broad(queries.parse_terms("quokka"))
