@@ -142,25 +142,28 @@ def test_the_migration_marks_the_rows_of_the_packaged_file_and_no_others():
     ]
     marked = [("catalog", "0005_mark_catalog_file_rows")]
     executor = MigrationExecutor(connection)
-    executor.migrate(added_fields)
-    for model in (Team, Redirect, RequestType, SubRequest):
-        model.objects.update(from_catalog_file=False)  # as the fields were added
-    partner_desk = team_create(name="Partner Desk")
-    admins_type = RequestType.objects.create(kind="account", team=partner_desk, name="Review")
-    quote_help = RequestType.objects.get(kind="opportunity", name="Quote Help")
-    admins_sub = SubRequest.objects.create(request_type=quote_help, name="Bundle")
+    try:
+        executor.migrate(added_fields)
+        for model in (Team, Redirect, RequestType, SubRequest):
+            model.objects.update(from_catalog_file=False)  # as the fields were added
+        partner_desk = team_create(name="Partner Desk")
+        admins_type = RequestType.objects.create(kind="account", team=partner_desk, name="Review")
+        quote_help = RequestType.objects.get(kind="opportunity", name="Quote Help")
+        admins_sub = SubRequest.objects.create(request_type=quote_help, name="Bundle")
 
-    executor.loader.build_graph()
-    executor.migrate(marked)
+        executor.loader.build_graph()
+        executor.migrate(marked)
+        unmarked = {
+            model: set(model.objects.filter(from_catalog_file=False).values_list("pk", flat=True))
+            for model in (Team, Redirect, RequestType, SubRequest)
+        }
+    finally:  # back to the latest schema: the tests after this one in this process need it
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
-    for model in (Team, Redirect, RequestType, SubRequest):
-        unmarked = set(model.objects.filter(from_catalog_file=False).values_list("pk", flat=True))
-        assert (
-            unmarked
-            == {
-                Team: {partner_desk.pk},
-                Redirect: set(),
-                RequestType: {admins_type.pk},
-                SubRequest: {admins_sub.pk},
-            }[model]
-        )
+    assert unmarked == {
+        Team: {partner_desk.pk},
+        Redirect: set(),
+        RequestType: {admins_type.pk},
+        SubRequest: {admins_sub.pk},
+    }

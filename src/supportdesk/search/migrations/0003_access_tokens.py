@@ -178,10 +178,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("search", "0002_case_matches_function"),
-        ("cases", "0016_open_team_age_priority"),
-        ("records", "0001_initial"),
-    ]
+    dependencies = [("search", "0002_case_matches_function")]
 
     operations = [migrations.RunPython(create, drop)]
