@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,10 +44,29 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: tuple[tuple[int, str], ...]  # (position in params, the argument that goes there)
+    # What Django works out again for every run of a query, once: the converters of the
+    # selected columns (~0.1 ms for the case row's 121) and how to build the instances.
+    fields: list[Any]
+    converters: dict[int, Any]
+    composite: bool
+    reader: _Reader | None  # None for a values_list() queryset
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """How Django's ModelIterable makes instances of a compiled query's rows."""
+
+    model: type[Model]
+    init_list: list[str]
+    start: int
+    end: int
+    populators: list[Any]  # RelatedPopulators (select_related): they keep no state of a run
+    annotations: dict[str, int]
 
 
 class PreparedQuery(Generic[M]):
-    """`build(**values)` compiled once; `all(**values)` runs it (see the module docstring)."""
+    """`build(**values)` compiled once; `all(**values)` runs it (see the module docstring),
+    or `rows(**values)` when `build` gives a `values_list()` queryset."""
 
     def __init__(self, model: type[M], build: Callable[..., QuerySet[M]]):
         self.model, self.build = model, build
@@ -59,16 +79,20 @@ class PreparedQuery(Generic[M]):
             return list(self.build(**values))  # not a plain integer: the ordinary way
         alias = router.db_for_read(self.model)
         compiled = self._compiled_for(alias, tuple(sorted(values)))
-        params = list(compiled.params)
-        for position, name in compiled.slots:
-            params[position] = values[name]
-        compiler = copy.copy(compiled.compiler)
-        compiler.connection = connections[alias]
-        return list(_instances(compiler, compiled.sql, params, alias))
+        return list(_instances(compiled, _rows(compiled, alias, values), alias))
 
     def first(self, **values: int) -> M | None:
         found = self.all(**values)
         return found[0] if found else None
+
+    def rows(self, **values: int) -> list[tuple[Any, ...]]:
+        """The tuples `build(**values)` would give, for a `values_list()` queryset: plain rows
+        (converted as Django converts them) cost far less than model instances."""
+        if any(type(v) is not int for v in values.values()):
+            return [tuple(row) for row in self.build(**values)]
+        alias = router.db_for_read(self.model)
+        compiled = self._compiled_for(alias, tuple(sorted(values)))
+        return [tuple(row) for row in _rows(compiled, alias, values)]
 
     def _compiled_for(self, alias: str, names: tuple[str, ...]) -> _Compiled:
         key = (alias, names)
@@ -100,24 +124,61 @@ class PreparedQuery(Generic[M]):
                 "PreparedQuery: the query's SQL depends on its values, or a value is not a "
                 f"parameter of it ({sorted(names)})"
             )
-        return _Compiled(compiler, sql, tuple(params), slots)
+        fields = [expression for expression, *_ in compiler.select[: compiler.col_count]]
+        return _Compiled(
+            compiler,
+            sql,
+            tuple(params),
+            slots,
+            fields,
+            compiler.get_converters(fields),
+            compiler.has_composite_fields(fields),
+            _reader(compiler, alias),
+        )
 
 
-def _instances(compiler: SQLCompiler, sql: str, params: list[Any], alias: str):
-    """Django's ModelIterable for SQL compiled before (no known related objects)."""
-    compiler.as_sql = lambda *args, **kwargs: (sql, params)  # this copy runs this SQL only
-    results = compiler.execute_sql()
+def _reader(compiler: SQLCompiler, alias: str) -> _Reader | None:
+    """As Django's ModelIterable sets itself up (no known related objects)."""
     select, klass_info = compiler.select, compiler.klass_info
-    annotation_col_map = compiler.annotation_col_map
-    model_cls = klass_info["model"]
+    if klass_info is None:
+        return None
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
-    init_list = [f[0].target.attname for f in select[start:end]]
-    related_populators = get_related_populators(klass_info, select, alias)
-    for row in compiler.results_iter(results):
-        obj = model_cls.from_db(alias, init_list, row[start:end])
-        for populator in related_populators:
+    return _Reader(
+        klass_info["model"],
+        [f[0].target.attname for f in select[start:end]],
+        start,
+        end,
+        get_related_populators(klass_info, select, alias),
+        dict(compiler.annotation_col_map or {}),
+    )
+
+
+def _rows(compiled: _Compiled, alias: str, values: dict[str, int]) -> Iterator[list[Any]]:
+    """The compiled query's rows for these values, converted (SQLCompiler.results_iter)."""
+    params = list(compiled.params)
+    for position, name in compiled.slots:
+        params[position] = values[name]
+    compiler = copy.copy(compiled.compiler)
+    compiler.connection = connections[alias]
+    compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)  # this copy only
+    rows = chain.from_iterable(compiler.execute_sql())
+    if compiled.converters:
+        rows = compiler.apply_converters(rows, compiled.converters)
+    if compiled.composite:
+        rows = compiler.composite_fields_to_tuples(rows, compiled.fields)
+    return rows
+
+
+def _instances(compiled: _Compiled, rows: Iterator[list[Any]], alias: str) -> Iterator[Model]:
+    """Django's ModelIterable for SQL compiled before (no known related objects)."""
+    reader = compiled.reader
+    if reader is None:
+        raise ImproperlyConfigured("PreparedQuery: all() for a values_list() query; use rows()")
+    for row in rows:
+        obj = reader.model.from_db(alias, reader.init_list, row[reader.start : reader.end])
+        for populator in reader.populators:
             populator.populate(row, obj)
-        for attr_name, col_pos in (annotation_col_map or {}).items():
+        for attr_name, col_pos in reader.annotations.items():
             setattr(obj, attr_name, row[col_pos])
         yield obj

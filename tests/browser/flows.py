@@ -34,21 +34,20 @@ def suggest_mentions(page: Any, field: str, text: str, *, attempts: int = 3) -> 
     """Type `text` (an "@" and the start of a name) into `field` and wait for the suggestions.
 
     The page asks once per pause in typing and shows nothing if that one request fails, as a
-    person would type on; on a saturated CI machine a request can, so type the last letter
-    again before giving up.
+    person would type on; on a saturated CI machine a request can (and a swap still settling
+    can take the first keys), so type it all again before giving up.
     """
     box = page.locator(field)
-    box.press_sequentially(text)
     options = page.locator(".mention-menu [role=option]")
     for attempt in range(attempts):
+        box.fill("")
+        box.press_sequentially(text)
         try:
             options.first.wait_for(timeout=15_000)
             return
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
-            box.press("Backspace")
-            box.press_sequentially(text[-1])
 
 
 def catalog_team_kind_pairs() -> list[tuple[str, str]]:

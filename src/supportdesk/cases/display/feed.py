@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -38,8 +38,13 @@ from supportdesk.cases.models import (
     Resolution,
     Status,
 )
-from supportdesk.fragments import render_each
+from supportdesk.fragments import render_joined
 from supportdesk.markup import render_markdown
+
+if TYPE_CHECKING:
+    from supportdesk.cases.queries import FeedEvent
+
+    Event = CaseEvent | FeedEvent  # the case page reads its feed as plain rows (FeedEvent)
 
 # ---- the feed ------------------------------------------------------------------------------
 
@@ -114,7 +119,7 @@ class FeedContext:
         return self.names.get(username, username) if username else "the queue"
 
 
-def feed_item(event: CaseEvent, context: FeedContext | Case) -> FeedItem:
+def feed_item(event: Event, context: FeedContext | Case) -> FeedItem:
     if isinstance(context, Case):
         context = FeedContext(context)
     item = FeedItem(event.pk, "other", person(event.actor), "", "", event.created_at)
@@ -123,13 +128,24 @@ def feed_item(event: CaseEvent, context: FeedContext | Case) -> FeedItem:
     return item
 
 
+# Each choice's label by value: `Status(value).label if value in Status.values` built the
+# list of values and looked the member up for every event.
+_STATUSES, _PRIORITIES = dict(Status.choices), dict(Priority.choices)
+_RESOLUTIONS = dict(Resolution.choices)
+
+
+def _label(labels: dict[str, str], value: Any) -> str | None:
+    """The label of a choice's value (from event data: maybe not a choice, maybe not a str)."""
+    return labels.get(value) if isinstance(value, str) else None
+
+
 def _status_label(value: Any) -> str:
-    return Status(value).label if value in Status.values else str(value or "—")
+    return _label(_STATUSES, value) or str(value or "—")
 
 
-def _created_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _created_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     priority = event.data.get("priority", "")
-    label = Priority(priority).label if priority in Priority.values else priority
+    label = _label(_PRIORITIES, priority) or priority
     item.kind, item.text = "created", "created the case"
     if label and event.data.get("team") == context.case.team_id:
         item.detail = f"Priority {label}, sent to the {context.case.team.queue_name}."
@@ -141,7 +157,7 @@ def _created_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
         item.notes.append(f"Submitted despite possible duplicates ({numbers}): {reason}")
 
 
-def _status_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _status_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     data = event.data
     before, after = data.get("from"), data.get("to")
     item.kind = "status"
@@ -152,8 +168,8 @@ def _status_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None
         resolution = data.get("resolution", "")
         withdrawn = resolution == Resolution.WITHDRAWN
         item.text = "withdrew the request" if withdrawn else "closed the case"
-        if resolution in Resolution.values:
-            item.notes.append(f"Resolution: {Resolution(resolution).label}")
+        if label := _label(_RESOLUTIONS, resolution):
+            item.notes.append(f"Resolution: {label}")
         if data.get("note"):
             item.notes.append(data["note"])
     elif before == Status.CLOSED:
@@ -174,7 +190,7 @@ def _status_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None
         item.notes.append(f"Reason: {data['reason']}")
 
 
-def _owner_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _owner_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     before, after = event.data.get("from"), event.data.get("to")
     actor = event.actor.get_username() if event.actor is not None else None
     item.kind = "owner"
@@ -186,7 +202,7 @@ def _owner_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
         item.text = f"assigned the case to {context.name(after)}"
 
 
-def _moved_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _moved_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     before, after = event.data.get("from") or {}, event.data.get("to") or {}
     item.kind = "move"
     item.text = f"moved the case to {after.get('team') or 'another team'}"
@@ -209,7 +225,7 @@ def _field_value(name: str, value: Any) -> str:
     return format_scalar(value)
 
 
-def _field_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _field_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     name = str(event.data.get("field", ""))
     label = event.data.get("label") or humanize_key(name.removeprefix("details."))
     item.kind, item.text = "field", f"changed {label}"
@@ -217,7 +233,7 @@ def _field_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
     item.changes.append(Change("", before, after))  # the text already names the field
 
 
-def _comment_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _comment_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     data = event.data
     item.kind = "comment"
     if data.get("question"):
@@ -234,7 +250,7 @@ def _comment_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
         item.notes.append(f"{listed}: teams are not notified; messages go to individuals.")
 
 
-def _info_answered_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _info_answered_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     data = event.data
     item.kind, item.text = "field", "filled in the details the team asked for"
     item.notes.append("Filled in: " + (", ".join(data.get("field_labels") or []) or "—") + ".")
@@ -244,7 +260,7 @@ def _info_answered_item(event: CaseEvent, context: FeedContext, item: FeedItem) 
         item.link, item.link_text = f"event-{data['comment']}", "The comment"
 
 
-def _file_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _file_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     name = event.data.get("name") or "a file"
     item.kind = "file"
     if event.kind == CaseEvent.ATTACHMENT_REMOVED:
@@ -255,7 +271,7 @@ def _file_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
     item.files.append(link or FileLink(f"{name} (since removed)"))
 
 
-def _watcher_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _watcher_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     username = event.data.get("user")
     actor = event.actor.get_username() if event.actor is not None else None
     item.kind = "watcher"
@@ -271,17 +287,17 @@ def _watcher_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> Non
         item.text = f"added {context.name(username)} as a watcher"
 
 
-def _mention_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _mention_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     item.kind, item.text = "watcher", f"mentioned {context.name(event.data.get('user'))}"
 
 
-def _rating_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _rating_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     item.kind, item.text = "rating", f"rated the case {event.data.get('score', '?')}/5"
     if event.data.get("comment"):
         item.notes.append(event.data["comment"])
 
 
-def _approval_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _approval_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     data = event.data
     step = data.get("step_name") or "an approval"
     item.kind = "approval"
@@ -297,7 +313,7 @@ def _approval_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> No
         item.notes.append(data["note"])
 
 
-def _override_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _override_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     what = {"approvals": "missing approvals", "children": "open linked cases"}
     over = " and ".join(what.get(k, k) for k in event.data.get("blockers") or [])
     item.kind, item.text = "override", f"closed the case despite {over or 'what blocked it'}"
@@ -306,7 +322,7 @@ def _override_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> No
         item.notes.append(f"Reason: {event.data['reason']}")
 
 
-def _linked_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _linked_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     data = event.data
     team, follow_up = data.get("team") or "another team", data.get("follow_up")
     item.kind = "link"
@@ -319,7 +335,7 @@ def _linked_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None
         item.detail = f"Team: {team}"
 
 
-def _merged_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _merged_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     """On the master: what came with the duplicate; on the duplicate: where it went."""
     data = event.data
     item.kind = "merge"
@@ -335,7 +351,7 @@ def _merged_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None
         item.notes.append(f"Reason: {data['reason']}")
 
 
-def _priority_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _priority_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     data = event.data
     before, after = (_priority_label(data.get(k)) for k in ("from", "to"))
     item.kind, item.text = "field", "changed the priority"
@@ -347,10 +363,10 @@ def _priority_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> No
 
 
 def _priority_label(value: Any) -> str:
-    return Priority(value).label if value in Priority.values else str(value or "—")
+    return _label(_PRIORITIES, value) or str(value or "—")
 
 
-def _details_added_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _details_added_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     item.kind = "other"
     item.text = "added the details of a new request here instead of opening a duplicate case"
     if request := event.data.get("request"):
@@ -359,7 +375,7 @@ def _details_added_item(event: CaseEvent, context: FeedContext, item: FeedItem) 
         item.notes.append("Details given: " + ", ".join(labels) + ".")
 
 
-def _other_item(event: CaseEvent, context: FeedContext, item: FeedItem) -> None:
+def _other_item(event: Event, context: FeedContext, item: FeedItem) -> None:
     item.text = humanize_key(event.kind.replace(".", " ")).lower()
 
 
@@ -386,7 +402,7 @@ _BUILDERS = {
 }
 
 
-def feed_usernames(events: Iterable[CaseEvent]) -> set[str]:
+def feed_usernames(events: Iterable[Event]) -> set[str]:
     """The people the events name by username (owners, watchers, mentions)."""
     found: set[str] = set()
     for event in events:
@@ -405,7 +421,7 @@ def feed_usernames(events: Iterable[CaseEvent]) -> set[str]:
 
 
 def feed_items(
-    events: list[CaseEvent],
+    events: Sequence[Event],
     case: Case,
     attachments: Iterable[Attachment],
     names: Mapping[str, str],
@@ -429,17 +445,17 @@ FEED_ITEM_TEMPLATE = "cases/_feed_item.html"
 
 
 def feed_html(items: Sequence[FeedItem], *, anchor_prefix: str = "event-") -> SafeString:
-    """The items' `<li>`s, each cached under a digest of the item (supportdesk.fragments).
+    """The items' `<li>`s, each cached under a digest of the item, and all of them joined
+    under a digest of them all: a page read again is one cache lookup (supportdesk.fragments).
 
     A FeedItem holds plain values only — the names, the file links, a comment's source — so
     a renamed person, a removed file or a moved case makes a new item, hence a new key. The
     template sees the item and nothing else: nothing about who is looking reaches the HTML
     beyond what the item says (an internal note is an item only the team is given).
     """
-    parts = render_each(
+    return render_joined(
         FEED_ITEM_TEMPLATE, items, name="item", version=_code_version(), anchor_prefix=anchor_prefix
     )
-    return mark_safe("".join(parts))  # noqa: S308 -- rendered by an autoescaping template
 
 
 @cache

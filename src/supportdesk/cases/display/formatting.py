@@ -11,10 +11,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.forms import BoundField
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
@@ -24,7 +24,7 @@ from supportdesk.cases.models import (
 )
 from supportdesk.cases.uploads import inline_content_type
 from supportdesk.records.models import Kind
-from supportdesk.url_builder import url_for
+from supportdesk.url_builder import url_for, url_maker
 
 
 @dataclass
@@ -95,10 +95,11 @@ def humanize_key(key: str) -> str:
 
 
 def format_date(value: Any) -> str:
+    """`date_format(value, "j M Y")` (a datetime's own date: no time zone conversion)."""
     if isinstance(value, dt.date):
-        return date_format(value, "j M Y")
+        return _day_month_year(value)
     try:
-        return date_format(dt.date.fromisoformat(str(value)), "j M Y")
+        return _day_month_year(dt.date.fromisoformat(str(value)))
     except ValueError:
         return str(value)
 
@@ -107,8 +108,18 @@ def day_label(value: dt.datetime | dt.date) -> str:
     """`value|date:"j M Y"` (in the current time zone), written directly: the template filter
     costs ~50 µs a date, and pages list many (attachments, list cells)."""
     aware = isinstance(value, dt.datetime) and timezone.is_aware(value)
-    local = timezone.localtime(value) if aware else value
-    return f"{local.day} {_month_abbreviations()[local.month]} {local.year:04d}"
+    return _day_month_year(timezone.localtime(value) if aware else value)
+
+
+def minute_label(value: dt.datetime) -> str:
+    """`value|date:"j M Y, H:i"` (in the current time zone), written directly (day_label)."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{_day_month_year(local)}, {local.hour:02d}:{local.minute:02d}"
+
+
+def _day_month_year(value: dt.date) -> str:
+    """The date format "j M Y" of the value's own fields (~50 µs less than date_format)."""
+    return f"{value.day} {_month_abbreviations()[value.month]} {value.year:04d}"
 
 
 def _month_abbreviations() -> tuple[str, ...]:
@@ -207,15 +218,24 @@ def attribute_rows(attributes: Mapping[str, Any] | None) -> list[tuple[str, str]
 
 def user_names(usernames: Iterable[str]) -> dict[str, str]:
     """Display names of the given usernames, in one query (none when there are none)."""
-    wanted = {u for u in usernames if u}
+    wanted = sorted({str(u) for u in usernames if u})
     if not wanted:
         return {}
-    rows = get_user_model().objects.filter(username__in=wanted)
-    # `person(user)` from plain rows: User instances would cost twice the time.
-    return {
-        username: person_name(first, last, username)
-        for username, first, last in rows.values_list("username", "first_name", "last_name")
-    }
+    # `person(user)` from plain rows, in plain SQL: the ORM took longer to build the query
+    # than the database to answer it, and User instances would cost twice the time.
+    meta, quote = get_user_model()._meta, connection.ops.quote_name
+    username, first, last = (quote(meta.get_field(f).column) for f in _NAME_FIELDS)
+    sql = (
+        f"SELECT {username}, {first}, {last} FROM {quote(meta.db_table)}"  # noqa: S608
+        f" WHERE {username} IN ({', '.join(['%s'] * len(wanted))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, wanted)
+        rows = cursor.fetchall()
+    return {name: person_name(first, last, name) for name, first, last in rows}
+
+
+_NAME_FIELDS = ("username", "first_name", "last_name")
 
 
 # ---- the record: as it was at submission, and what changed since --------------------------
@@ -267,7 +287,16 @@ def snapshot_rows(
 
 
 def attachment_link(attachment: Attachment, number: str) -> FileLink:
-    url = url_for("cases:attachment", number, attachment.pk)
+    return _file_link(attachment, url_for("cases:attachment", number, attachment.pk))
+
+
+def attachment_links(attachments: Iterable[Attachment], number: str) -> dict[int, FileLink]:
+    """`attachment_link` of each attachment of the case numbered `number`, by id."""
+    url = url_maker("cases:attachment", 2)
+    return {a.pk: _file_link(a, url(number, a.pk)) for a in attachments}
+
+
+def _file_link(attachment: Attachment, url: str) -> FileLink:
     preview = f"{url}?inline=1" if inline_content_type(attachment) else ""
     return FileLink(attachment.name, url, preview)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,9 @@ from supportdesk.cases.display.formatting import (
     AttachmentRow,
     FileLink,
     answer_rows,
-    attachment_link,
+    attachment_links,
     day_label,
+    minute_label,
     person,
     person_name,
     snapshot_rows,
@@ -36,12 +38,13 @@ from supportdesk.cases.queries import (
     feed_slice,
     is_case_team_member,
     other_cases_on_record,
+    watcher_names,
 )
 from supportdesk.cases.services import record_snapshot
 from supportdesk.catalog.models import effective_fields
 from supportdesk.markup import render_markdown
 from supportdesk.sla.display import sla_panel, stage_badge
-from supportdesk.url_builder import url_for
+from supportdesk.url_builder import url_for, url_maker
 
 # ---- actions -------------------------------------------------------------------------------
 
@@ -124,11 +127,9 @@ def case_page(
     events = feed_slice(user, case, start, start + FEED_PAGE_SIZE + 1)
     has_older, events = len(events) > FEED_PAGE_SIZE, events[:FEED_PAGE_SIZE]
     attachments = attachments_with_uploaders(user, case)
-    links = {a.pk: attachment_link(a, case.number) for a in attachments}
+    links = attachment_links(attachments, case.number)
     record = case.record  # with its owner and account (queries.case_for)
-    watchers = case.watcher_links.order_by("created_at", "id").values_list(
-        "user__username", "user__first_name", "user__last_name"
-    )  # plain rows: a third of the time of watcher and user objects
+    watchers = watcher_names(case)  # plain rows: a third of the time of watcher and user objects
     snapshot = case.record_snapshot or {}
     names = user_names(feed_usernames(events) | {snapshot.get("owner") or ""})
     if record is not None and record.owner is not None:
@@ -139,6 +140,7 @@ def case_page(
     linked = link_panel(user, case, allowed)  # one query: the parent and children
     member = is_case_team_member(user, case)
     files = {str(pk): link for pk, link in links.items()}
+    remove_url = url_maker("cases:attachment_remove", 2)
     context = {
         "case": case,
         "record": record,
@@ -148,8 +150,10 @@ def case_page(
             effective_fields(case.request_type, case.sub_request), case.details or {}, files
         ),
         "snapshot": snapshot_rows(snapshot, record_snapshot(record), names) if record else [],
+        "snapshot_at": minute_label(case.created_at),  # |date:"j M Y, H:i" costs ~50 µs
         "attachments": [
-            _attachment_row(a, links[a.pk], user, member, case.number) for a in attachments
+            _attachment_row(a, links[a.pk], user, member, case.number, remove_url)
+            for a in attachments
         ],
         "feed": (feed := feed_items(events, case, attachments, names, links=links)),
         "feed_html": feed_html(feed),
@@ -217,17 +221,21 @@ class OtherCase:
     sla: tuple[str, str] | None  # the at-risk / breached badge: (label, css class)
 
 
+_STATUS_LABELS = dict(Status.choices)
+
+
 def _other_cases(user: AbstractBaseUser, case: Case) -> list[OtherCase]:
     """Other cases on the case's record that the user may see (one more than are shown)."""
     rows = other_cases_on_record(user, case, RELATED_CASES + 1)  # the rule, in plain SQL
+    detail_url = url_maker("cases:detail", 1)
     return [
         OtherCase(
             number := format_number(pk),
-            url_for("cases:detail", number),
+            detail_url(number),
             subject,
             team,
             status,
-            Status(status).label if status in Status.values else status,
+            _STATUS_LABELS.get(status, status),
             stage_badge(stage),
         )
         for pk, subject, status, team, stage in rows
@@ -235,7 +243,12 @@ def _other_cases(user: AbstractBaseUser, case: Case) -> list[OtherCase]:
 
 
 def _attachment_row(
-    attachment: Attachment, link: FileLink, user: AbstractBaseUser, member: bool, number: str
+    attachment: Attachment,
+    link: FileLink,
+    user: AbstractBaseUser,
+    member: bool,
+    number: str,
+    remove_url: Callable[..., str],  # url_maker("cases:attachment_remove", 2)
 ) -> AttachmentRow:
     can_remove = member or attachment.uploaded_by_id == user.pk
     return AttachmentRow(
@@ -247,5 +260,5 @@ def _attachment_row(
         day_label(attachment.created_at),
         attachment.event_id,
         can_remove,
-        url_for("cases:attachment_remove", number, attachment.pk) if can_remove else "",
+        remove_url(number, attachment.pk) if can_remove else "",
     )
