@@ -101,8 +101,11 @@ def main() -> None:
             f"rollups:    {len(differences)} differences from a full recomputation of "
             f"{count:,} cases ({time.perf_counter() - started:.1f} s)"
         )
+        from supportdesk.warm import load_for_serving
+
+        load_for_serving()  # as a gunicorn worker does after start-up (gunicorn_conf.py)
         gc.collect()
-        gc.freeze()  # as a long-running worker does after start-up
+        gc.freeze()
         results = measure(args.n)
         slow = [r for r in results if r[2] > TARGET_MS]
         print(f"summary:    {len(results) - len(slow)} of {len(results)} dashboards on target")

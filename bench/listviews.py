@@ -288,9 +288,13 @@ def main() -> None:
 def run(args: argparse.Namespace, db: dataset.Database) -> None:
     bench = Bench(args.n, args.explain)
     if not args.no_gc_freeze:
-        # What a long-running worker does after start-up (gc.freeze): the full collections
-        # otherwise walk every object Django and the app loaded, a ~40 ms pause every few
-        # dozen requests, which is all of these pages' p99.
+        # What a gunicorn worker does after start-up (gunicorn_conf.post_worker_init): load
+        # the views and templates, then gc.freeze(). Otherwise the full collections walk
+        # every object Django and the app loaded, a 30–40 ms pause every few dozen requests,
+        # which is most of these pages' p99.
+        from supportdesk.warm import load_for_serving
+
+        load_for_serving()
         gc.collect()
         gc.freeze()
     print(

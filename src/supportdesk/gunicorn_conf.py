@@ -27,12 +27,12 @@ if env_str("LOG_FORMAT", "text" if env_bool("DEBUG") else "json").strip().lower(
 
 
 def post_worker_init(worker: object) -> None:
-    """Load every view module now, then take what is loaded out of the garbage collector's
-    sight: otherwise each full collection walks all module objects, a pause of tens of
-    milliseconds every few dozen requests (most of the pages' p99, bench/listviews.py)."""
+    """Load every view module and template now, then take all of it out of the garbage
+    collector's sight (supportdesk/warm.py says why)."""
     import gc
 
-    from django.urls import get_resolver
+    from supportdesk.warm import load_for_serving
 
-    get_resolver().url_patterns  # noqa: B018 -- imports every view module
+    load_for_serving()
+    gc.collect()
     gc.freeze()
