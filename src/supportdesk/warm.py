@@ -31,8 +31,9 @@ def template_names() -> list[str]:
 
 def load_for_serving() -> None:
     get_resolver().url_patterns  # noqa: B018 -- imports every view module
+    names = template_names()
     for engine in engines.all():
-        for name in template_names():
+        for name in names:
             try:
                 engine.get_template(name)  # compiled now, and kept by the cached loader
             except (TemplateDoesNotExist, TemplateSyntaxError):

@@ -9,7 +9,6 @@ and sub-requests (for the filter form and the answer columns), and the bell.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -18,8 +17,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeData, SafeString
+from django.utils.safestring import SafeString
 
+from supportdesk.cases.display.formatting import esc
 from supportdesk.cases.models import Priority, Resolution, Status
 from supportdesk.lists.builtins import (
     BUILTIN_VIEWS,
@@ -158,7 +158,7 @@ class Row:
         first cell carries the SLA badge; `select` adds the bulk actions' checkbox."""
         parts = ["<tr>"]
         if select:
-            number = _escape(self.number)
+            number = esc(self.number)
             parts.append(
                 f'<td class="select-cell"><input type="checkbox" name="case" value="{number}"'
                 f' form="bulk-form" aria-label="Select case {number}"></td>'
@@ -168,8 +168,7 @@ class Row:
             if i == 0 and self.sla:
                 label, css = self.sla
                 parts.append(
-                    f' <span class="badge sla-badge sla-badge--{_escape(css)}">'
-                    f"{_escape(label)}</span>"
+                    f' <span class="badge sla-badge sla-badge--{esc(css)}">{esc(label)}</span>'
                 )
             parts.append("</td>")
         parts.append("</tr>")
@@ -177,11 +176,6 @@ class Row:
 
 
 EMPTY_CELL = '<span class="muted" aria-label="empty">—</span>'
-
-
-def _escape(value: Any) -> str:
-    """What `{{ value }}` writes: escaped unless already marked safe."""
-    return value if isinstance(value, SafeData) else html.escape(str(value))
 
 
 def _iso(value: dt.datetime | dt.date) -> str:
@@ -192,11 +186,11 @@ def _iso(value: dt.datetime | dt.date) -> str:
 
 
 def _cell_html(cell: Cell) -> str:
-    text = _escape(cell.text)
+    text = esc(cell.text)
     if cell.url:
-        return f'<a href="{_escape(cell.url)}">{text}</a>'
+        return f'<a href="{esc(cell.url)}">{text}</a>'
     if cell.badge:
-        return f'<span class="{_escape(cell.badge)}">{text}</span>'
+        return f'<span class="{esc(cell.badge)}">{text}</span>'
     if cell.time:
         return f'<time datetime="{_iso(cell.time)}">{text}</time>'
     return text if cell.text else EMPTY_CELL
@@ -262,7 +256,7 @@ class FilterField:
     def html(self) -> SafeString:
         """The input with its label, help and errors: checkboxes in a fieldset, anything else
         in a div. Written here, not by a template included per field (the form has 33)."""
-        e, name, id_ = _escape, _escape(self.name), _escape(f"f_{self.name}")
+        e, name, id_ = esc, esc(self.name), esc(f"f_{self.name}")
         error_class = " field--error" if self.errors else ""
         errors = " ".join(e(error) for error in self.errors)
         if self.widget in ("checkboxes", "checkbox"):
@@ -428,7 +422,7 @@ def _chooser(catalog: Catalog, listing: Listing) -> dict[str, Any]:
         for name, d in catalog.fields.items()
         if (key := f"{ANSWER}{name}") not in chosen
     ]
-    e = _escape
+    e = esc
     return {
         "more_columns_html": SafeString(
             "".join(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from django.db import connection
 from django.forms import BoundField
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
+from django.utils.safestring import SafeData
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
@@ -87,6 +89,12 @@ class AnswerRow:
     files: list[FileLink] = field(default_factory=list)
     long: bool = False
     link: str = ""
+
+
+def esc(value: Any) -> str:
+    """What `{{ value }}` writes with autoescaping: escaped unless already marked safe (for
+    the HTML that the case page and the lists write in Python)."""
+    return value if isinstance(value, SafeData) else html.escape(str(value))
 
 
 def humanize_key(key: str) -> str:

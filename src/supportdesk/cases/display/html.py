@@ -10,20 +10,14 @@ template's text it replaced (its whitespace too), and escapes what the template 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat, join
-from django.utils.safestring import SafeData, SafeString
+from django.utils.safestring import SafeString
 
-from supportdesk.cases.display.formatting import AttachmentRow, SnapshotRow
+from supportdesk.cases.display.formatting import AttachmentRow, SnapshotRow, esc
 from supportdesk.url_builder import url_for
-
-
-def esc(value: Any) -> str:
-    """`{{ value }}` with autoescaping, for the strings and integers these lists show."""
-    return value if isinstance(value, SafeData) else html.escape(str(value))
 
 
 def primary_action_items(
